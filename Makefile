@@ -1,0 +1,146 @@
+# nodeperf - the only build entry point. `make help` lists the targets.
+
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BUILD     ?= build
+CC        ?= cc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+CUDA_HOME ?= /usr/local/cuda
+STATIC    ?= 0
+VMLINUX_H ?=
+PKG_CONFIG ?= pkg-config
+BIN       ?= nodeperf
+
+VERSION := 0.1.0
+PKGS    := libbpf hwloc jansson zlib
+ARCH    := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+CFLAGS   ?= -O2 -g
+NPFLAGS  := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -DNP_VERSION=\"$(VERSION)\" \
+	    -I. -I$(BUILD) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -MMD -MP
+LDLIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm -ldl
+
+ifeq ($(STATIC),1)
+# Debian ships no libudev.a; hwloc only asks udev for disk serial numbers and
+# falls back to sysfs, so the static binary links a shim that reports no udev.
+LDFLAGS  += -static
+LDLIBS   := $(filter-out -ludev,$(shell $(PKG_CONFIG) --static --libs $(PKGS))) -lzstd -lpthread -lm -ldl
+EXTRA_SRCS := core/static_udev.c
+endif
+
+BPF_SRCS  := $(wildcard probes/*.bpf.c)
+SKELS     := $(BPF_SRCS:probes/%.bpf.c=$(BUILD)/probes/%.skel.h)
+LIB_SRCS  := $(filter-out probes/%.bpf.c core/static_udev.c,\
+		$(wildcard core/*.c results/*.c bench/*.c probes/*.c profiles/*.c gpu/*.c)) $(EXTRA_SRCS)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+MAIN_OBJ  := $(BUILD)/nodeperf.o
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+
+.PHONY: all deps test unit-bins run install uninstall asan check clean help baseline vmlinux bench-self
+.DEFAULT_GOAL := all
+
+all: $(BIN)
+
+help:
+	@echo "make            build ./nodeperf"
+	@echo "make deps       install build and runtime dependencies (apt, tdnf or dnf)"
+	@echo "make test       deps + build + unit and integration tests"
+	@echo "make run        deps + build + ./nodeperf run --suite quick (results/runs/)"
+	@echo "make install    install to \$$(DESTDIR)\$$(PREFIX)/bin (PREFIX=$(PREFIX))"
+	@echo "make STATIC=1   link a static binary"
+	@echo "make asan       build with ASan+UBSan into build-asan/ and run the tests"
+	@echo "make check      cppcheck and clang-tidy"
+	@echo "make bench-self benchmarks of nodeperf itself (bench/self/), printing figures"
+
+deps:
+	@sh tools/deps.sh
+
+$(BIN): $(MAIN_OBJ) $(BUILD)/libnodeperf.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libnodeperf.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c | $(SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) $(NPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# --- BPF pipeline: vmlinux.h -> clang -target bpf -> bpftool gen skeleton ---
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(BUILD)
+ifneq ($(VMLINUX_H),)
+	@test -r "$(VMLINUX_H)" || { echo "error: VMLINUX_H=$(VMLINUX_H) is not a readable file" >&2; exit 1; }
+	cp "$(VMLINUX_H)" $@
+else
+	@test -r /sys/kernel/btf/vmlinux || { echo "error: /sys/kernel/btf/vmlinux is missing (kernel built without CONFIG_DEBUG_INFO_BTF);" \
+		"generate vmlinux.h on a machine with BTF and pass VMLINUX_H=path/to/vmlinux.h" >&2; exit 1; }
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+endif
+
+$(BUILD)/probes/%.bpf.o: probes/%.bpf.c $(BUILD)/vmlinux.h $(wildcard probes/*.h core/hist.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I. -I$(BUILD) -Wall -Werror -c $< -o $@
+
+$(BUILD)/probes/%.skel.h: $(BUILD)/probes/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(notdir $(basename $(basename $<))) > $@.tmp && mv $@.tmp $@
+
+vmlinux: $(BUILD)/vmlinux.h
+
+# --- benchmarks of nodeperf itself: figures, not pass/fail ---
+$(BUILD)/bench/self/hist_record: bench/self/hist_record.c core/hist.c core/hist.h
+	@mkdir -p $(dir $@)
+	$(CC) $(NPFLAGS) $(CFLAGS) -o $@ bench/self/hist_record.c core/hist.c -lm
+
+bench-self: all $(BUILD)/bench/self/hist_record
+	$(BUILD)/bench/self/hist_record
+	sh bench/self/sched-suite ./$(BIN)
+	sh bench/self/snapshot-cost ./$(BIN)
+
+# --- tests ---
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libnodeperf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(NPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libnodeperf.a $(LDLIBS) -lcmocka
+
+unit-bins: $(UNIT_BINS)
+
+test: deps
+	@$(MAKE) --no-print-directory all unit-bins
+	@sh tests/run.sh $(BUILD) ./nodeperf
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p results/runs
+	./nodeperf run --suite quick --out results/runs/nodeperf-$$(hostname)-$$(date -u +%Y%m%dT%H%M%SZ).json
+
+baseline: all
+	@mkdir -p results/baselines
+	./nodeperf run --suite standard --label "$${LABEL:?set LABEL=os-version, e.g. LABEL=ubuntu-22.04}" \
+		--out results/baselines/$${LABEL}-$$(hostname).json
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/nodeperf
+	install -m 0755 nodeperf $(DESTDIR)$(PREFIX)/bin/nodeperf
+	install -m 0644 docs/result-schema.json $(DESTDIR)$(PREFIX)/share/nodeperf/result-schema.json
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/nodeperf $(DESTDIR)$(PREFIX)/share/nodeperf/result-schema.json
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/nodeperf \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" all unit-bins
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build-asan build-asan/nodeperf
+
+check:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --suppress=missingIncludeSystem -I. -D__linux__ $(shell $(PKG_CONFIG) --cflags-only-I jansson hwloc) \
+		$(LIB_SRCS) nodeperf.c
+	clang-tidy --quiet $(LIB_SRCS) nodeperf.c -- $(NPFLAGS)
+
+clean:
+	rm -rf $(BUILD) build-asan nodeperf
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

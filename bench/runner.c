@@ -1,0 +1,472 @@
+/* runner.c - the bench table, suites, repetitions, and the run and list commands. */
+#include <errno.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench/bench.h"
+#include "core/cli.h"
+#include "core/log.h"
+#include "core/sandbox.h"
+#include "core/snapshot.h"
+#include "core/topo.h"
+#include "core/util.h"
+
+extern const struct bench bench_sched_wakeup_futex, bench_sched_wakeup_pipe, bench_sched_ctxswitch;
+
+/* Adding a bench: one file in bench/ and one line here. */
+const struct bench *const bench_table[] = {
+	&bench_sched_wakeup_futex,
+	&bench_sched_wakeup_pipe,
+	&bench_sched_ctxswitch,
+	NULL,
+};
+
+struct suite_def {
+	const char *name;
+	enum suite bit;
+	unsigned reps;
+	double warmup_s, rep_s;
+};
+
+static const struct suite_def suites[] = {
+	{ "quick", SUITE_QUICK, 5, 0.2, 0.3 },
+	{ "standard", SUITE_STANDARD, 9, 0.5, 1.0 },
+	{ "full", SUITE_FULL, 15, 1.0, 2.0 },
+};
+
+static double elapsed_s(const struct bench_ctx *ctx)
+{
+	return (double)now_ns() / 1e9 - ctx->started_s;
+}
+
+static void progress(const struct bench_ctx *ctx, unsigned rep, double bench_elapsed)
+{
+	double planned = ctx->warmup_s + ctx->reps * ctx->rep_s;
+	double left = ctx->eta_total_s - elapsed_s(ctx);
+	double bench_left = planned - bench_elapsed;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	if (left < bench_left)
+		left = bench_left;
+	if (left < 0)
+		left = 0;
+	fprintf(stderr, "\r\033[K[%u/%u] %s  %s %u/%u  ETA %.0fs", ctx->bench_idx + 1,
+		ctx->nbenches, ctx->bench_name, rep ? "rep" : "warm-up", rep, ctx->reps, left);
+	fflush(stderr);
+}
+
+static const char *const rep_stats[] = { "p50", "p90", "p99", "mean" };
+
+int bench_latency(struct bench_ctx *ctx, struct result *res, const char *name,
+		  bench_rep_fn fn, void *arg, json_t *params)
+{
+	double *vals = calloc((size_t)ctx->reps * ARRAY_SIZE(rep_stats), sizeof(double));
+	struct hist *merged = hist_new(), *h = hist_new();
+	uint64_t t0 = now_ns();
+	struct metric *m;
+	unsigned r, s, done = 0;
+	int rc;
+
+	if (!vals || !merged || !h) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	progress(ctx, 0, 0);
+	rc = fn(ctx, arg, ctx->warmup_s, h);
+	if (rc)
+		goto out_free;
+
+	for (r = 0; r < ctx->reps; r++) {
+		double spent = (double)(now_ns() - t0) / 1e9;
+
+		if (spent + ctx->rep_s > ctx->budget_s) {
+			log_warn("%s: time budget of %.0f s reached after %u of %u repetitions",
+				 name, ctx->budget_s, done, ctx->reps);
+			break;
+		}
+		progress(ctx, r + 1, spent);
+		hist_init(h);
+		rc = fn(ctx, arg, ctx->rep_s, h);
+		if (rc)
+			goto out_free;
+		/* An interrupted bench is left out whole: half its repetitions would mislead. */
+		if (sandbox_stop) {
+			rc = -EINTR;
+			goto out_free;
+		}
+		vals[done * ARRAY_SIZE(rep_stats) + 0] = (double)hist_quantile(h, 0.50);
+		vals[done * ARRAY_SIZE(rep_stats) + 1] = (double)hist_quantile(h, 0.90);
+		vals[done * ARRAY_SIZE(rep_stats) + 2] = (double)hist_quantile(h, 0.99);
+		vals[done * ARRAY_SIZE(rep_stats) + 3] = hist_mean(h);
+		hist_merge(merged, h);
+		done++;
+	}
+	if (!done || !merged->count) {
+		rc = -ETIME;
+		goto out_free;
+	}
+	m = result_add_metric(res, name, "ns", BETTER_LOWER);
+	if (!m) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	for (s = 0; s < ARRAY_SIZE(rep_stats); s++)
+		for (r = 0; r < done; r++)
+			if (metric_add_rep(m, rep_stats[s], vals[r * ARRAY_SIZE(rep_stats) + s])) {
+				rc = -ENOMEM;
+				goto out_free;
+			}
+	if (params)
+		json_object_set_new(params, "reps_done", json_integer(done));
+	m->params = params;
+	params = NULL;
+	metric_set_hist(m, merged);
+	merged = NULL;
+	rc = 0;
+out_free:
+	json_decref(params);
+	hist_free(merged);
+	hist_free(h);
+	free(vals);
+	return rc;
+}
+
+static const char run_usage[] =
+	"usage: nodeperf run [--suite quick|standard|full] [--only GLOB]... [--out FILE]\n"
+	"                    [--label LABEL] [--reps N] [--rep-time S] [--tmpdir DIR] [--json]\n"
+	"  Snapshot the node, run the benches of the suite, write a result file\n"
+	"  (schema nodeperf/result/v1) atomically and print a summary table.\n"
+	"  --suite S     quick (5 reps), standard (9), full (15); default quick\n"
+	"  --only GLOB   run only benches whose name matches (repeatable): 'sched.*'\n"
+	"  --out FILE    result file; default ./nodeperf-HOST-UTCTIME.json\n"
+	"  --label L     a name for this side of a comparison: azurelinux-3, ubuntu-22.04\n"
+	"  --reps N      repetitions instead of the suite's\n"
+	"  --rep-time S  seconds per repetition instead of the suite's\n"
+	"  --tmpdir DIR  where the run's scratch dir goes (default /var/tmp)\n"
+	"  --json        print the result JSON on stdout instead of the table\n"
+	"  Exit: 0 done, 2 bad usage, 3 a bench failed or the result could not be\n"
+	"  written, 130/143 interrupted (a partial result is written).\n";
+
+static int selected(const struct bench *b, unsigned suite, char **only, int nonly)
+{
+	int i;
+
+	if (nonly == 0)
+		return (b->suites & suite) != 0;
+	for (i = 0; i < nonly; i++)
+		if (!fnmatch(only[i], b->name, 0))
+			return 1;
+	return 0;
+}
+
+static int parse_pos(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= lo && v <= hi))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int check_out_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	str_copy(dir, path, sizeof(dir));
+	slash = strrchr(dir, '/');
+	if (!slash)
+		str_copy(dir, ".", sizeof(dir));
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (access(dir, W_OK | X_OK)) {
+		log_err("cannot write the result into %s: %m", dir);
+		return -errno;
+	}
+	return 0;
+}
+
+static int fill_run(struct result *res, const char *label, const char *suite, int argc, char **argv)
+{
+	char started[64], id[64];
+
+	utc_rfc3339(started, sizeof(started));
+	snprintf(id, sizeof(id), "%llx-%d", (unsigned long long)now_ns(), (int)getpid());
+	res->label = label ? strdup(label) : NULL;
+	res->suite = strdup(suite);
+	res->started = strdup(started);
+	res->run_id = strdup(id);
+	if ((label && !res->label) || !res->suite || !res->started || !res->run_id)
+		return -ENOMEM;
+	/* argv[0] is "run": record the whole command line a user would retype */
+	return result_set_argv(res, argc, argv);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "suite", required_argument, NULL, 's' },
+		{ "only", required_argument, NULL, 'O' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "rep-time", required_argument, NULL, 't' },
+		{ "tmpdir", required_argument, NULL, 'T' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const struct suite_def *sd = &suites[0];
+	const char *out = NULL, *label = NULL, *tmpbase = NULL;
+	char outbuf[PATH_MAX], host[256], stamp[32], tmpdir[PATH_MAX], why[256];
+	char **only = calloc((size_t)argc + 1, sizeof(char *));
+	double reps = 0, rep_time = 0, t_start;
+	struct bench_ctx ctx = { 0 };
+	struct result *res = NULL;
+	struct topo *topo = NULL;
+	int c, nonly = 0, as_json = 0, rc = 0, failed = 0, interrupted = 0;
+	unsigned i, nsel = 0;
+	size_t s;
+
+	if (!only)
+		return EXIT_RUNTIME;
+	while ((c = getopt_long(argc, argv, "s:O:o:l:r:t:T:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			for (s = 0; s < ARRAY_SIZE(suites); s++)
+				if (!strcmp(optarg, suites[s].name))
+					break;
+			if (s == ARRAY_SIZE(suites)) {
+				rc = cli_usage_error(run_usage, "run: unknown suite '%s' (quick, standard, full)", optarg);
+				goto out;
+			}
+			sd = &suites[s];
+			break;
+		case 'O':
+			only[nonly++] = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'l':
+			label = optarg;
+			break;
+		case 'r':
+			if (parse_pos(optarg, 1, 1000, &reps) || reps != (unsigned)reps) {
+				rc = cli_usage_error(run_usage, "run: --reps wants a whole number 1..1000, not '%s'", optarg);
+				goto out;
+			}
+			break;
+		case 't':
+			if (parse_pos(optarg, 0.01, 3600, &rep_time)) {
+				rc = cli_usage_error(run_usage, "run: --rep-time wants seconds 0.01..3600, not '%s'", optarg);
+				goto out;
+			}
+			break;
+		case 'T':
+			tmpbase = optarg;
+			break;
+		case 'j':
+			as_json = 1;
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			goto out;
+		default:
+			rc = cli_bad_option(run_usage);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		rc = cli_usage_error(run_usage, "run: unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	for (i = 0; bench_table[i]; i++)
+		nsel += selected(bench_table[i], sd->bit, only, nonly);
+	if (!nsel) {
+		rc = cli_usage_error(run_usage, "run: no bench matches; `nodeperf list` shows them");
+		goto out;
+	}
+	if (gethostname(host, sizeof(host)))
+		str_copy(host, "unknown", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	if (!out) {
+		utc_stamp(stamp, sizeof(stamp));
+		snprintf(outbuf, sizeof(outbuf), "nodeperf-%s-%s.json", host, stamp);
+		out = outbuf;
+	}
+	if (check_out_dir(out)) {
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+
+	sandbox_init();
+	t_start = (double)now_ns() / 1e9;
+	res = result_new();
+	if (!res) {
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	if (fill_run(res, label, sd->name, argc, argv)) {
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	if (topo_open(&topo))
+		log_warn("hwloc topology unavailable: benches that pin threads will be skipped");
+	if (snapshot_collect(topo, &res->node, &res->config)) {
+		log_err("run: out of memory taking the snapshot");
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	rc = sandbox_tempdir(tmpbase, tmpdir, sizeof(tmpdir));
+	if (rc) {
+		log_err("run: cannot create a scratch dir under %s: %s", tmpbase ? tmpbase : "/var/tmp",
+			strerror(-rc));
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+
+	ctx.topo = topo;
+	ctx.suite = sd->bit;
+	ctx.reps = reps ? (unsigned)reps : sd->reps;
+	ctx.rep_s = rep_time ? rep_time : sd->rep_s;
+	ctx.warmup_s = rep_time ? fmin(sd->warmup_s, rep_time) : sd->warmup_s;
+	ctx.budget_s = 4 * (ctx.warmup_s + ctx.reps * ctx.rep_s) + 5;
+	ctx.tmpdir = tmpdir;
+	ctx.nbenches = nsel;
+	ctx.started_s = t_start;
+	ctx.eta_total_s = nsel * (ctx.warmup_s + ctx.reps * ctx.rep_s);
+
+	for (i = 0; bench_table[i] && !sandbox_stop; i++) {
+		const struct bench *b = bench_table[i];
+
+		if (!selected(b, sd->bit, only, nonly))
+			continue;
+		ctx.bench_name = b->name;
+		why[0] = '\0';
+		if (!b->available(&ctx, why, sizeof(why))) {
+			log_info("%s: skipped: %s", b->name, why);
+			result_add_skip(res, b->name, why);
+		} else {
+			rc = b->run(&ctx, res);
+			if (rc == -EINTR || sandbox_stop) {
+				interrupted = 1;
+			} else if (rc) {
+				snprintf(why, sizeof(why), "failed: %s", strerror(-rc));
+				log_err("%s: %s", b->name, why);
+				result_add_skip(res, b->name, why);
+				failed = 1;
+			}
+		}
+		ctx.bench_idx++;
+	}
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
+	interrupted |= sandbox_stop;
+	res->partial = interrupted;
+	res->duration_s = (double)now_ns() / 1e9 - t_start;
+
+	rc = result_write(res, out, why, sizeof(why));
+	if (rc) {
+		log_err("%s", why);
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	if (as_json) {
+		json_t *doc = result_to_json(res);
+
+		json_dumpf(doc, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(doc);
+	} else {
+		result_print_summary(res, stdout);
+	}
+	fflush(stdout);
+	log_info("result: %s%s", out, interrupted ? " (partial: interrupted)" : "");
+	if (interrupted)
+		rc = 128 + (sandbox_signal ? sandbox_signal : SIGINT);
+	else
+		rc = failed ? EXIT_RUNTIME : 0;
+out:
+	sandbox_cleanup_all();
+	result_free(res);
+	topo_close(topo);
+	free(only);
+	return rc;
+}
+
+static const char list_usage[] =
+	"usage: nodeperf list [--json]\n"
+	"  List the benches, their suites and the probes they attach.\n";
+
+int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c, as_json = 0;
+	unsigned i, s;
+
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			as_json = 1;
+			break;
+		case 'h':
+			fputs(list_usage, stdout);
+			return 0;
+		default:
+			return cli_bad_option(list_usage);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(list_usage, "list: unexpected argument '%s'", argv[optind]);
+	if (as_json) {
+		json_t *arr = json_array();
+
+		for (i = 0; bench_table[i]; i++) {
+			const struct bench *b = bench_table[i];
+			json_t *ss = json_array();
+
+			for (s = 0; s < ARRAY_SIZE(suites); s++)
+				if (b->suites & suites[s].bit)
+					json_array_append_new(ss, json_string(suites[s].name));
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "name", b->name,
+							     "summary", b->summary, "suites", ss));
+		}
+		json_dumpf(arr, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(arr);
+		return 0;
+	}
+	printf("%-22s %-20s %s\n", "BENCH", "SUITES", "WHAT");
+	for (i = 0; bench_table[i]; i++) {
+		const struct bench *b = bench_table[i];
+		char ss[64] = "";
+
+		for (s = 0; s < ARRAY_SIZE(suites); s++) {
+			if (!(b->suites & suites[s].bit))
+				continue;
+			if (ss[0])
+				strcat(ss, ",");
+			strcat(ss, suites[s].name);
+		}
+		printf("%-22s %-20s %s\n", b->name, ss, b->summary);
+	}
+	return 0;
+}

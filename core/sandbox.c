@@ -1,0 +1,462 @@
+/* sandbox.c - registry of created resources with cleanup on exit, error and signals. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/loop.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/sandbox.h"
+#include "core/util.h"
+
+volatile sig_atomic_t sandbox_stop;
+volatile sig_atomic_t sandbox_signal;
+
+struct entry {
+	int handle;
+	char kind[16];
+	char name[256];
+	sandbox_undo_fn undo;
+	void *arg;
+};
+
+static struct entry *entries;
+static size_t nentries, cap_entries;
+static int next_handle = 1;
+static volatile sig_atomic_t cleaning;
+
+static void undo_entry(struct entry *e)
+{
+	log_debug("sandbox: removing %s %s", e->kind, e->name);
+	e->undo(e->name, e->arg);
+}
+
+void sandbox_cleanup_all(void)
+{
+	if (cleaning)
+		return;
+	cleaning = 1;
+	while (nentries) {
+		struct entry e = entries[--nentries];
+
+		undo_entry(&e);
+	}
+	cleaning = 0;
+}
+
+static void on_signal(int sig)
+{
+	if (!sandbox_stop) {
+		sandbox_signal = sig;
+		sandbox_stop = 1;
+		return;
+	}
+	/*
+	 * A second signal: the user wants out now. The undo functions only use
+	 * syscalls and posix_spawn, so running them here is a risk worth taking
+	 * over leaving namespaces and devices behind.
+	 */
+	sandbox_cleanup_all();
+	_exit(128 + sig);
+}
+
+void sandbox_init(void)
+{
+	static int done;
+	struct sigaction sa;
+
+	if (done)
+		return;
+	done = 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	atexit(sandbox_cleanup_all);
+}
+
+int sandbox_register(const char *kind, const char *name, sandbox_undo_fn undo, void *arg)
+{
+	struct entry *e;
+	sigset_t all, old;
+	int handle;
+
+	if (nentries == cap_entries) {
+		size_t cap = cap_entries ? cap_entries * 2 : 16;
+		struct entry *n = realloc(entries, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		entries = n;
+		cap_entries = cap;
+	}
+	/* The handler of a second signal walks the array: fill it whole first. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	e = &entries[nentries];
+	e->handle = handle = next_handle++;
+	str_copy(e->kind, kind, sizeof(e->kind));
+	str_copy(e->name, name, sizeof(e->name));
+	e->undo = undo;
+	e->arg = arg;
+	nentries++;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return handle;
+}
+
+void sandbox_release(int handle)
+{
+	sigset_t all, old;
+	struct entry e;
+	size_t i;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < nentries; i++)
+		if (entries[i].handle == handle)
+			break;
+	if (i == nentries) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return;
+	}
+	e = entries[i];
+	memmove(&entries[i], &entries[i + 1], (nentries - i - 1) * sizeof(*entries));
+	nentries--;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	undo_entry(&e);
+}
+
+static int rmtree_at(int dirfd, const char *name)
+{
+	struct dirent *de;
+	DIR *dir;
+	int fd, rc = 0;
+
+	if (!unlinkat(dirfd, name, 0))
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return errno == ENOENT ? 0 : -errno;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	while ((de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		int r = rmtree_at(fd, de->d_name);
+
+		if (r && !rc)
+			rc = r;
+	}
+	closedir(dir);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) && !rc)
+		rc = -errno;
+	return rc;
+}
+
+int sandbox_rmtree(const char *path)
+{
+	return rmtree_at(AT_FDCWD, path);
+}
+
+static void undo_tempdir(const char *name, void *arg)
+{
+	(void)arg;
+	sandbox_rmtree(name);
+}
+
+int sandbox_tempdir(const char *base, char *path, size_t len)
+{
+	int n, handle;
+
+	n = snprintf(path, len, "%s/nodeperf-%d-XXXXXX", base ? base : "/var/tmp", (int)getpid());
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	if (!mkdtemp(path))
+		return -errno;
+	handle = sandbox_register("tempdir", path, undo_tempdir, NULL);
+	if (handle < 0) {
+		sandbox_rmtree(path);
+		return handle;
+	}
+	return 0;
+}
+
+/* --- sweeping leftovers of killed runs --- */
+
+/* pid embedded after the prefix: "nodeperf-1234-..." or "np-1234-...", 0 if none. */
+static pid_t owner_pid(const char *name)
+{
+	const char *p = name;
+	char *end;
+	long pid;
+
+	if (str_starts(p, "nodeperf-"))
+		p += 9;
+	else if (str_starts(p, "np-") || str_starts(p, "np_"))
+		p += 3;
+	else
+		return 0;
+	pid = strtol(p, &end, 10);
+	if (end == p || (*end && *end != '-' && *end != '_' && *end != '.') || pid <= 0)
+		return 0;
+	return (pid_t)pid;
+}
+
+static int owner_alive(pid_t pid)
+{
+	char path[64], comm[64];
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (read_small(path, comm, sizeof(comm)) < 0)
+		return 0;
+	/* A recycled pid belongs to someone else: only nodeperf itself counts. */
+	return strstr(comm, "nodeperf") != NULL;
+}
+
+/* Names without a pid are not proven to be a dead run's: only --all takes them. */
+static int stale(const char *name, int all)
+{
+	pid_t pid = owner_pid(name);
+
+	return all || (pid > 0 && !owner_alive(pid));
+}
+
+static int ours(const char *name)
+{
+	return str_starts(name, "nodeperf") || str_starts(name, "np-") || str_starts(name, "np_");
+}
+
+struct sweep {
+	int all, dry_run, removed, failed;
+};
+
+static void report(struct sweep *s, const char *what, const char *name, int rc)
+{
+	if (s->dry_run) {
+		printf("would remove %s %s\n", what, name);
+		s->removed++;
+	} else if (rc) {
+		printf("could not remove %s %s: %s\n", what, name, strerror(-rc));
+		s->failed++;
+	} else {
+		printf("removed %s %s\n", what, name);
+		s->removed++;
+	}
+}
+
+static int run_cmd(const char *a0, const char *a1, const char *a2, const char *a3, const char *a4)
+{
+	char *argv[] = { (char *)a0, (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL };
+	int rc = spawn_capture(argv, NULL, 0);
+
+	return rc > 0 ? -EIO : rc;
+}
+
+static void sweep_tempdirs(struct sweep *s, const char *base)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *dir = opendir(base);
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		if (!str_starts(de->d_name, "nodeperf-") || !stale(de->d_name, s->all))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
+		report(s, "temp dir", path, s->dry_run ? 0 : sandbox_rmtree(path));
+	}
+	closedir(dir);
+}
+
+static void sweep_netns(struct sweep *s)
+{
+	struct dirent *de;
+	DIR *dir = opendir("/run/netns");
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		if (!str_starts(de->d_name, "np-") || !stale(de->d_name, s->all))
+			continue;
+		report(s, "network namespace", de->d_name,
+		       s->dry_run ? 0 : run_cmd("ip", "netns", "delete", de->d_name, NULL));
+	}
+	closedir(dir);
+}
+
+static void sweep_links(struct sweep *s)
+{
+	struct dirent *de;
+	DIR *dir = opendir("/sys/class/net");
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		if (!str_starts(de->d_name, "np-") || !stale(de->d_name, s->all))
+			continue;
+		report(s, "link", de->d_name,
+		       s->dry_run ? 0 : run_cmd("ip", "link", "delete", de->d_name, NULL));
+	}
+	closedir(dir);
+}
+
+/* Kill what still runs in a cgroup, then remove it (children first). */
+static int remove_cgroup(const char *path)
+{
+	char sub[1024], buf[4096], *line, *save;
+	struct dirent *de;
+	DIR *dir;
+	int tries;
+
+	dir = opendir(path);
+	if (dir) {
+		while ((de = readdir(dir))) {
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+			remove_cgroup(sub);
+		}
+		closedir(dir);
+	}
+	for (tries = 0; tries < 50; tries++) {
+		snprintf(sub, sizeof(sub), "%s/cgroup.procs", path);
+		if (read_small(sub, buf, sizeof(buf)) <= 0)
+			break;
+		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			kill((pid_t)atoi(line), SIGKILL);
+		usleep(20000);
+	}
+	return rmdir(path) ? -errno : 0;
+}
+
+static void sweep_cgroup_dir(struct sweep *s, const char *dirpath, int depth)
+{
+	char path[1024];
+	struct dirent *de;
+	DIR *dir = opendir(dirpath);
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dirpath, de->d_name);
+		if (ours(de->d_name)) {
+			if (stale(de->d_name, s->all))
+				report(s, "cgroup", path, s->dry_run ? 0 : remove_cgroup(path));
+		} else if (depth < 3) {
+			sweep_cgroup_dir(s, path, depth + 1);
+		}
+	}
+	closedir(dir);
+}
+
+static void sweep_loops(struct sweep *s)
+{
+	char path[512], backing[512], dev[300];
+	struct dirent *de;
+	DIR *dir = opendir("/sys/block");
+	int fd, rc;
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		const char *base;
+
+		if (!str_starts(de->d_name, "loop"))
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file", de->d_name);
+		if (read_small(path, backing, sizeof(backing)) <= 0)
+			continue;
+		base = strrchr(backing, '/');
+		base = base ? base + 1 : backing;
+		/* The backing file lives in a nodeperf-PID-* temp dir. */
+		if (!strstr(backing, "/nodeperf-") && !ours(base))
+			continue;
+		if (!s->all) {
+			const char *d = strstr(backing, "/nodeperf-");
+
+			if (d && owner_alive(owner_pid(d + 1)))
+				continue;
+		}
+		snprintf(dev, sizeof(dev), "/dev/%s", de->d_name);
+		rc = 0;
+		if (!s->dry_run) {
+			fd = open(dev, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || ioctl(fd, LOOP_CLR_FD, 0))
+				rc = -errno;
+			if (fd >= 0)
+				close(fd);
+		}
+		report(s, "loop device", dev, rc);
+	}
+	closedir(dir);
+}
+
+static void sweep_containers(struct sweep *s, const char *runtime)
+{
+	char *argv[] = { (char *)runtime, "list", "-q", NULL };
+	char out[8192], *line, *save;
+
+	if (spawn_capture(argv, out, sizeof(out)) != 0)
+		return;
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!ours(line) || !stale(line, s->all))
+			continue;
+		report(s, runtime, line,
+		       s->dry_run ? 0 : run_cmd(runtime, "delete", "--force", line, NULL));
+	}
+}
+
+static void sweep_bpf_pins(struct sweep *s)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *dir = opendir("/sys/fs/bpf");
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		if (!ours(de->d_name) || !stale(de->d_name, s->all))
+			continue;
+		snprintf(path, sizeof(path), "/sys/fs/bpf/%s", de->d_name);
+		report(s, "BPF pin", path, s->dry_run ? 0 : sandbox_rmtree(path));
+	}
+	closedir(dir);
+}
+
+int sandbox_sweep(int all, int dry_run)
+{
+	struct sweep s = { .all = all, .dry_run = dry_run };
+
+	sweep_containers(&s, "runc");
+	sweep_containers(&s, "crun");
+	sweep_cgroup_dir(&s, "/sys/fs/cgroup", 0);
+	sweep_netns(&s);
+	sweep_links(&s);
+	sweep_loops(&s);
+	sweep_bpf_pins(&s);
+	sweep_tempdirs(&s, "/var/tmp");
+	sweep_tempdirs(&s, "/tmp");
+	if (!s.removed && !s.failed)
+		printf("nothing to clean up\n");
+	return s.failed;
+}

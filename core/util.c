@@ -1,0 +1,200 @@
+/* util.c - time, small file reads, string helpers, process spawning. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/util.h"
+
+extern char **environ;
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void utc_fmt(char *buf, size_t len, const char *fmt)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	if (!strftime(buf, len, fmt, &tm) && len)
+		buf[0] = '\0';
+}
+
+void utc_rfc3339(char *buf, size_t len)
+{
+	utc_fmt(buf, len, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+void utc_stamp(char *buf, size_t len)
+{
+	utc_fmt(buf, len, "%Y%m%dT%H%M%SZ");
+}
+
+ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t n, total = 0;
+	int fd;
+
+	if (!len)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((size_t)total < len - 1) {
+		n = read(fd, buf + total, len - 1 - (size_t)total);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		if (n == 0)
+			break;
+		total += n;
+	}
+	close(fd);
+	while (total > 0 && (buf[total - 1] == '\n' || buf[total - 1] == '\0'))
+		total--;
+	buf[total] = '\0';
+	return total;
+}
+
+char *read_all(const char *path, size_t *lenp)
+{
+	size_t cap = 4096, len = 0;
+	char *buf, *nb;
+	ssize_t n;
+	int fd, saved;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	buf = malloc(cap);
+	if (!buf)
+		goto out_close;
+	for (;;) {
+		if (len + 1 >= cap) {
+			nb = realloc(buf, cap * 2);
+			if (!nb)
+				goto out_free;
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto out_free;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (lenp)
+		*lenp = len;
+	return buf;
+out_free:
+	saved = errno;
+	free(buf);
+	errno = saved;
+out_close:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return NULL;
+}
+
+int str_starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+size_t str_copy(char *dst, const char *src, size_t len)
+{
+	size_t n = strlen(src);
+
+	if (len) {
+		size_t c = n < len - 1 ? n : len - 1;
+
+		memcpy(dst, src, c);
+		dst[c] = '\0';
+	}
+	return n;
+}
+
+char *str_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int spawn_capture(char *const argv[], char *out, size_t len)
+{
+	posix_spawn_file_actions_t fa;
+	int pipefd[2] = { -1, -1 };
+	size_t got = 0;
+	pid_t pid;
+	int rc, status;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	if (rc) {
+		close(pipefd[0]);
+		return -rc;
+	}
+	for (;;) {
+		char sink[512];
+		char *dst = sink;
+		size_t room = sizeof(sink);
+		ssize_t n;
+
+		if (out && got + 1 < len) {
+			dst = out + got;
+			room = len - 1 - got;
+		}
+		n = read(pipefd[0], dst, room);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (dst != sink)
+			got += (size_t)n;
+	}
+	close(pipefd[0]);
+	if (out && len)
+		out[got] = '\0';
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status) == 127 ? -ENOENT : WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}

@@ -1,0 +1,38 @@
+/* util.h - time, small file reads, string helpers, process spawning. */
+#ifndef NP_UTIL_H
+#define NP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+uint64_t now_ns(void);		/* CLOCK_MONOTONIC */
+/* RFC 3339 UTC ("2026-11-28T11:13:15Z") of the current time into buf. */
+void utc_rfc3339(char *buf, size_t len);
+/* Compact UTC stamp "20261128T111315Z" for file names. */
+void utc_stamp(char *buf, size_t len);
+
+/*
+ * Read a small file into buf, NUL-terminated, trailing newlines stripped.
+ * Returns the length, or -errno (-ENOENT when absent).
+ */
+ssize_t read_small(const char *path, char *buf, size_t len);
+/* Read a whole file into a malloc'd buffer (NUL-terminated). NULL + errno. */
+char *read_all(const char *path, size_t *len);
+
+int str_starts(const char *s, const char *prefix);
+/* strlcpy semantics: always NUL-terminates, returns strlen(src). */
+size_t str_copy(char *dst, const char *src, size_t len);
+char *str_trim(char *s);
+
+/*
+ * Run argv (argv[0] looked up in PATH) with posix_spawn, capture up to
+ * len-1 bytes of stdout (stderr discarded) into out when out != NULL, wait.
+ * Returns the exit status (0..255), -ENOENT when the program is not found,
+ * or another -errno.
+ */
+int spawn_capture(char *const argv[], char *out, size_t len);
+
+#endif

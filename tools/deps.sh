@@ -1,0 +1,48 @@
+#!/bin/sh
+# deps.sh - install nodeperf's build and runtime dependencies with the node's
+# package manager (apt, tdnf or dnf), skipping what is already present.
+set -eu
+
+APT_PKGS="build-essential pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libzstd-dev
+libhwloc-dev hwloc libjansson-dev liburing-dev libcmocka-dev python3 python3-jsonschema
+iproute2 procps util-linux time bc cppcheck clang-tidy"
+RPM_PKGS="gcc make pkgconf-pkg-config clang llvm bpftool libbpf-devel elfutils-libelf-devel zlib-devel
+libzstd-devel hwloc-devel hwloc jansson-devel liburing-devel libcmocka-devel python3 python3-jsonschema
+iproute procps-ng util-linux"
+
+if [ "$(id -u)" != 0 ]; then
+	SUDO=sudo
+else
+	SUDO=
+fi
+
+if command -v apt-get >/dev/null 2>&1; then
+	missing=""
+	for p in $APT_PKGS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+	done
+	if [ -z "$missing" ]; then
+		echo "deps: all present (apt)"
+		exit 0
+	fi
+	echo "deps: installing with apt-get:$missing"
+	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+elif command -v tdnf >/dev/null 2>&1 || command -v dnf >/dev/null 2>&1; then
+	pm=$(command -v tdnf >/dev/null 2>&1 && echo tdnf || echo dnf)
+	missing=""
+	for p in $RPM_PKGS; do
+		rpm -q "$p" >/dev/null 2>&1 || missing="$missing $p"
+	done
+	if [ -z "$missing" ]; then
+		echo "deps: all present ($pm)"
+		exit 0
+	fi
+	echo "deps: installing with $pm:$missing"
+	# shellcheck disable=SC2086
+	$SUDO $pm install -y $missing
+else
+	echo "deps: no apt-get, tdnf or dnf on this node; install by hand: $APT_PKGS" >&2
+	exit 1
+fi
