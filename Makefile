@@ -26,13 +26,13 @@ ifeq ($(STATIC),1)
 # falls back to sysfs, so the static binary links a shim that reports no udev.
 LDFLAGS  += -static
 LDLIBS   := $(filter-out -ludev,$(shell $(PKG_CONFIG) --static --libs $(PKGS))) -lzstd -lpthread -lm -ldl
-EXTRA_SRCS := core/static_udev.c
+STATIC_OBJS := $(BUILD)/core/static_udev.o
 endif
 
 BPF_SRCS  := $(wildcard probes/*.bpf.c)
 SKELS     := $(BPF_SRCS:probes/%.bpf.c=$(BUILD)/probes/%.skel.h)
 LIB_SRCS  := $(filter-out probes/%.bpf.c core/static_udev.c,\
-		$(wildcard core/*.c results/*.c bench/*.c probes/*.c profiles/*.c gpu/*.c)) $(EXTRA_SRCS)
+		$(wildcard core/*.c results/*.c bench/*.c probes/*.c profiles/*.c gpu/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 MAIN_OBJ  := $(BUILD)/nodeperf.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -57,7 +57,7 @@ help:
 deps:
 	@sh tools/deps.sh
 
-$(BIN): $(MAIN_OBJ) $(BUILD)/libnodeperf.a
+$(BIN): $(MAIN_OBJ) $(BUILD)/libnodeperf.a $(STATIC_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libnodeperf.a: $(LIB_OBJS)

@@ -458,14 +458,12 @@ int cmd_list(int argc, char **argv)
 	for (i = 0; bench_table[i]; i++) {
 		const struct bench *b = bench_table[i];
 		char ss[64] = "";
+		size_t off = 0;
 
-		for (s = 0; s < ARRAY_SIZE(suites); s++) {
-			if (!(b->suites & suites[s].bit))
-				continue;
-			if (ss[0])
-				strcat(ss, ",");
-			strcat(ss, suites[s].name);
-		}
+		for (s = 0; s < ARRAY_SIZE(suites); s++)
+			if (b->suites & suites[s].bit)
+				off += (size_t)snprintf(ss + off, sizeof(ss) - off, "%s%s", off ? "," : "",
+							suites[s].name);
 		printf("%-22s %-20s %s\n", b->name, ss, b->summary);
 	}
 	return 0;

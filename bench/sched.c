@@ -89,7 +89,7 @@ static int take(struct pingpong *pp, int side, uint32_t *seen, uint64_t *stamp)
 
 static void *side_main(struct pingpong *pp, int side)
 {
-	uint64_t stamp, t;
+	uint64_t stamp = 0, t;
 	uint32_t seen = 0;
 	int rc;
 
