@@ -6,6 +6,7 @@ BUILD     ?= build
 CC        ?= cc
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
+LLVM_STRIP ?= llvm-strip
 CUDA_HOME ?= /usr/local/cuda
 STATIC    ?= 0
 VMLINUX_H ?=
@@ -38,6 +39,9 @@ MAIN_OBJ  := $(BUILD)/nodeperf.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 
+# the skeletons embed the objects: keep them for bpftool and debugging
+.SECONDARY:
+
 .PHONY: all deps test unit-bins run install uninstall asan check clean help baseline vmlinux bench-self
 .DEFAULT_GOAL := all
 
@@ -64,7 +68,7 @@ $(BUILD)/libnodeperf.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/%.o: %.c | $(SKELS)
+$(BUILD)/%.o: %.c | $(SKELS) $(BUILD)/syscall_names.h
 	@mkdir -p $(dir $@)
 	$(CC) $(NPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -80,14 +84,21 @@ else
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 endif
 
-$(BUILD)/probes/%.bpf.o: probes/%.bpf.c $(BUILD)/vmlinux.h $(wildcard probes/*.h core/hist.h)
+$(BUILD)/probes/%.bpf.o: probes/%.bpf.c $(BUILD)/vmlinux.h $(wildcard probes/*.h) core/hist_scheme.h
 	@mkdir -p $(dir $@)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I. -I$(BUILD) -Wall -Werror -c $< -o $@
+	$(LLVM_STRIP) -g $@   # DWARF off, BTF (needed for CO-RE) stays
 
 $(BUILD)/probes/%.skel.h: $(BUILD)/probes/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(notdir $(basename $(basename $<))) > $@.tmp && mv $@.tmp $@
 
 vmlinux: $(BUILD)/vmlinux.h
+
+# syscall names for syslat, from this architecture's own headers
+$(BUILD)/syscall_names.h:
+	@mkdir -p $(BUILD)
+	echo '#include <sys/syscall.h>' | $(CC) -dM -E - | \
+		sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/[\2] = "\1",/p' > $@.tmp && mv $@.tmp $@
 
 # --- benchmarks of nodeperf itself: figures, not pass/fail ---
 $(BUILD)/bench/self/hist_record: bench/self/hist_record.c core/hist.c core/hist.h

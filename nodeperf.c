@@ -4,6 +4,7 @@
 
 #include "bench/bench.h"
 #include "core/cli.h"
+#include "probes/probe.h"
 
 static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
@@ -16,7 +17,8 @@ static const struct command {
 	{ "run", cmd_run, "run the benches of a suite and write a result file" },
 	{ "show", cmd_show, "print the summary table of a result file" },
 	{ "snapshot", cmd_snapshot, "record this node's identity and configuration" },
-	{ "list", cmd_list, "list the benches" },
+	{ "probe", cmd_probe, "attach one eBPF probe and print what it sees" },
+	{ "list", cmd_list, "list the benches and probes" },
 	{ "cleanup", cmd_cleanup, "remove what a killed run left behind" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this text" },

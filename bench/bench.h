@@ -31,6 +31,8 @@ struct bench_ctx {
 	double started_s, eta_total_s;
 };
 
+#define BENCH_MAX_PROBES 8
+
 struct bench {
 	const char *name;		/* "sched.wakeup.futex" */
 	const char *summary;

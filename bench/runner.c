@@ -16,6 +16,7 @@
 #include "core/snapshot.h"
 #include "core/topo.h"
 #include "core/util.h"
+#include "probes/probe.h"
 
 extern const struct bench bench_sched_wakeup_futex, bench_sched_wakeup_pipe, bench_sched_ctxswitch;
 
@@ -141,6 +142,7 @@ out_free:
 static const char run_usage[] =
 	"usage: nodeperf run [--suite quick|standard|full] [--only GLOB]... [--out FILE]\n"
 	"                    [--label LABEL] [--reps N] [--rep-time S] [--tmpdir DIR] [--json]\n"
+	"                    [--no-probes]\n"
 	"  Snapshot the node, run the benches of the suite, write a result file\n"
 	"  (schema nodeperf/result/v1) atomically and print a summary table.\n"
 	"  --suite S     quick (5 reps), standard (9), full (15); default quick\n"
@@ -151,8 +153,67 @@ static const char run_usage[] =
 	"  --rep-time S  seconds per repetition instead of the suite's\n"
 	"  --tmpdir DIR  where the run's scratch dir goes (default /var/tmp)\n"
 	"  --json        print the result JSON on stdout instead of the table\n"
+	"  --no-probes   do not attach the eBPF probes the benches name\n"
 	"  Exit: 0 done, 2 bad usage, 3 a bench failed or the result could not be\n"
 	"  written, 130/143 interrupted (a partial result is written).\n";
+
+/* Start the probes a bench names; one that cannot start is noted in skipped. */
+static void attach_probes(const struct bench *b, struct result *res, struct probe **probes)
+{
+	char why[1024], name[96];
+	unsigned k;
+
+	for (k = 0; b->probes && b->probes[k] && k < BENCH_MAX_PROBES; k++) {
+		const struct probe_def *def = probe_find(b->probes[k]);
+
+		snprintf(name, sizeof(name), "%s/probe:%s", b->name, b->probes[k]);
+		if (!def) {
+			result_add_skip(res, name, "no such probe in this build");
+			continue;
+		}
+		if (probe_start(def, NULL, &probes[k], why, sizeof(why))) {
+			log_warn("%s: %s", name, why);
+			result_add_skip(res, name, why);
+		}
+	}
+}
+
+/*
+ * Each metric the bench added gets the probes' distributions; the result's
+ * probes array gets each probe's rung, events and own cost.
+ */
+static void collect_probes(const struct bench *b, struct result *res, struct probe **probes, size_t first)
+{
+	unsigned k;
+	size_t m;
+
+	for (k = 0; k < BENCH_MAX_PROBES; k++) {
+		json_t *data;
+
+		if (!probes[k])
+			continue;
+		data = probe_collect(probes[k], 0);
+		probe_stop(probes[k]);
+		probes[k] = NULL;
+		if (!data)
+			continue;
+		for (m = first; m < res->nmetrics; m++) {
+			struct metric *mt = &res->metrics[m];
+
+			if (!mt->probes)
+				mt->probes = json_object();
+			json_object_set_new(mt->probes, b->probes[k],
+					    json_pack("{s:O, s:O, s:O}", "attach", json_object_get(data, "attach"),
+						      "counters", json_object_get(data, "counters"), "hists",
+						      json_object_get(data, "hists")));
+		}
+		json_object_del(data, "hists");
+		json_object_set_new(data, "bench", json_string(b->name));
+		if (!res->probes)
+			res->probes = json_array();
+		json_array_append_new(res->probes, data);
+	}
+}
 
 static int selected(const struct bench *b, unsigned suite, char **only, int nonly)
 {
@@ -226,6 +287,7 @@ int cmd_run(int argc, char **argv)
 		{ "rep-time", required_argument, NULL, 't' },
 		{ "tmpdir", required_argument, NULL, 'T' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "no-probes", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -237,13 +299,13 @@ int cmd_run(int argc, char **argv)
 	struct bench_ctx ctx = { 0 };
 	struct result *res = NULL;
 	struct topo *topo = NULL;
-	int c, nonly = 0, as_json = 0, rc = 0, failed = 0, interrupted = 0;
+	int c, nonly = 0, as_json = 0, rc = 0, failed = 0, interrupted = 0, no_probes = 0;
 	unsigned i, nsel = 0;
 	size_t s;
 
 	if (!only)
 		return EXIT_RUNTIME;
-	while ((c = getopt_long(argc, argv, "s:O:o:l:r:t:T:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:O:o:l:r:t:T:jPh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			for (s = 0; s < ARRAY_SIZE(suites); s++)
@@ -281,6 +343,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'j':
 			as_json = 1;
+			break;
+		case 'P':
+			no_probes = 1;
 			break;
 		case 'h':
 			fputs(run_usage, stdout);
@@ -350,6 +415,11 @@ int cmd_run(int argc, char **argv)
 	ctx.started_s = t_start;
 	ctx.eta_total_s = nsel * (ctx.warmup_s + ctx.reps * ctx.rep_s);
 
+	if (!no_probes && probe_supported(why, sizeof(why))) {
+		log_warn("running without probes: %s", why);
+		result_add_skip(res, "probes", why);
+		no_probes = 1;
+	}
 	for (i = 0; bench_table[i] && !sandbox_stop; i++) {
 		const struct bench *b = bench_table[i];
 
@@ -361,7 +431,13 @@ int cmd_run(int argc, char **argv)
 			log_info("%s: skipped: %s", b->name, why);
 			result_add_skip(res, b->name, why);
 		} else {
+			struct probe *probes[BENCH_MAX_PROBES] = { 0 };
+			size_t first = res->nmetrics;
+
+			if (!no_probes)
+				attach_probes(b, res, probes);
 			rc = b->run(&ctx, res);
+			collect_probes(b, res, probes, first);
 			if (rc == -EINTR || sandbox_stop) {
 				interrupted = 1;
 			} else if (rc) {
@@ -410,7 +486,35 @@ out:
 
 static const char list_usage[] =
 	"usage: nodeperf list [--json]\n"
-	"  List the benches, their suites and the probes they attach.\n";
+	"  List the benches (suites, probes they attach) and the probes with\n"
+	"  their tracepoints and the rung of the attach ladder each loads with\n"
+	"  on this kernel (tp_btf > raw_tp > tracepoint; needs root to find out).\n";
+
+/* Load each probe once to learn its rung here; "-" plus why when it cannot. */
+static json_t *probe_rungs(void)
+{
+	char why[1024];
+	json_t *arr = json_array();
+	int ok = probe_supported(why, sizeof(why)) == 0;
+	unsigned i;
+
+	for (i = 0; probe_table[i]; i++) {
+		const struct probe_def *d = probe_table[i];
+		struct probe *p = NULL;
+		json_t *o = json_pack("{s:s, s:s, s:s}", "name", d->name, "summary", d->summary,
+				      "tracepoints", d->tracepoints);
+
+		if (ok && !probe_start(d, NULL, &p, why, sizeof(why))) {
+			json_object_set_new(o, "rung", json_string(probe_rung_name(probe_rung_used(p))));
+			probe_stop(p);
+		} else {
+			json_object_set_new(o, "rung", json_null());
+			json_object_set_new(o, "why", json_string(why));
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
 
 int cmd_list(int argc, char **argv)
 {
@@ -419,8 +523,10 @@ int cmd_list(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	json_t *benches, *probes, *v;
 	int c, as_json = 0;
-	unsigned i, s;
+	unsigned i, s, k;
+	size_t j;
 
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
@@ -436,35 +542,53 @@ int cmd_list(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(list_usage, "list: unexpected argument '%s'", argv[optind]);
-	if (as_json) {
-		json_t *arr = json_array();
-
-		for (i = 0; bench_table[i]; i++) {
-			const struct bench *b = bench_table[i];
-			json_t *ss = json_array();
-
-			for (s = 0; s < ARRAY_SIZE(suites); s++)
-				if (b->suites & suites[s].bit)
-					json_array_append_new(ss, json_string(suites[s].name));
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "name", b->name,
-							     "summary", b->summary, "suites", ss));
-		}
-		json_dumpf(arr, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(arr);
-		return 0;
-	}
-	printf("%-22s %-20s %s\n", "BENCH", "SUITES", "WHAT");
+	sandbox_init();
+	benches = json_array();
 	for (i = 0; bench_table[i]; i++) {
 		const struct bench *b = bench_table[i];
-		char ss[64] = "";
-		size_t off = 0;
+		json_t *ss = json_array(), *ps = json_array();
 
 		for (s = 0; s < ARRAY_SIZE(suites); s++)
 			if (b->suites & suites[s].bit)
-				off += (size_t)snprintf(ss + off, sizeof(ss) - off, "%s%s", off ? "," : "",
-							suites[s].name);
-		printf("%-22s %-20s %s\n", b->name, ss, b->summary);
+				json_array_append_new(ss, json_string(suites[s].name));
+		for (k = 0; b->probes && b->probes[k]; k++)
+			json_array_append_new(ps, json_string(b->probes[k]));
+		json_array_append_new(benches, json_pack("{s:s, s:s, s:o, s:o}", "name", b->name, "summary",
+							 b->summary, "suites", ss, "probes", ps));
 	}
+	probes = probe_rungs();
+	if (as_json) {
+		json_t *doc = json_pack("{s:o, s:o}", "benches", benches, "probes", probes);
+
+		json_dumpf(doc, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(doc);
+		return 0;
+	}
+	printf("%-22s %-20s %-10s %s\n", "BENCH", "SUITES", "PROBES", "WHAT");
+	json_array_foreach(benches, j, v) {
+		char ss[64] = "", ps[64] = "";
+		size_t off = 0, poff = 0, x;
+		json_t *e;
+
+		json_array_foreach(json_object_get(v, "suites"), x, e)
+			off += (size_t)snprintf(ss + off, sizeof(ss) - off, "%s%s", off ? "," : "", json_string_value(e));
+		json_array_foreach(json_object_get(v, "probes"), x, e)
+			poff += (size_t)snprintf(ps + poff, sizeof(ps) - poff, "%s%s", poff ? "," : "", json_string_value(e));
+		printf("%-22s %-20s %-10s %s\n", json_string_value(json_object_get(v, "name")), ss, ps,
+		       json_string_value(json_object_get(v, "summary")));
+	}
+	printf("\n%-12s %-11s %-52s %s\n", "PROBE", "RUNG HERE", "TRACEPOINTS", "WHAT");
+	json_array_foreach(probes, j, v) {
+		const json_t *rung = json_object_get(v, "rung");
+
+		printf("%-12s %-11s %-52s %s\n", json_string_value(json_object_get(v, "name")),
+		       json_is_string(rung) ? json_string_value(rung) : "-",
+		       json_string_value(json_object_get(v, "tracepoints")), json_string_value(json_object_get(v, "summary")));
+		if (!json_is_string(rung))
+			printf("%-12s   (%s)\n", "", json_string_value(json_object_get(v, "why")));
+	}
+	json_decref(benches);
+	json_decref(probes);
 	return 0;
 }

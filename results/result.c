@@ -366,7 +366,7 @@ static json_int_t jint(uint64_t v)
 	return v > INT64_MAX ? INT64_MAX : (json_int_t)v;
 }
 
-static json_t *hist_to_json(const struct hist *h)
+json_t *result_hist_to_json(const struct hist *h)
 {
 	json_t *b = json_array();
 	int err = !b;
@@ -417,7 +417,7 @@ static json_t *metric_to_json(const struct metric *m)
 	if (!err)
 		err = json_object_set_new(o, "reps", reps_to_json(m));
 	if (!err && m->hist)
-		err = json_object_set_new(o, "hist", hist_to_json(m->hist));
+		err = json_object_set_new(o, "hist", result_hist_to_json(m->hist));
 	if (!err && m->params)
 		err = json_object_set(o, "params", m->params);
 	if (!err && m->probes)

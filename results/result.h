@@ -119,6 +119,9 @@ struct result *result_from_json(json_t *root, const char *path, char *err, size_
  */
 int result_format_value(double v, const char *unit, char *buf, size_t len);
 
+/* {"scheme": "loglin6", "buckets": [[i, n]...], "min", "max", "sum"}; NULL on ENOMEM. */
+json_t *result_hist_to_json(const struct hist *h);
+
 /* The summary table that `run` and `show` print. */
 void result_print_summary(const struct result *r, FILE *out);
 

@@ -26,7 +26,7 @@ expect_exit "show without a file: exit 2" 2 "$NODEPERF" show
 expect_exit "list" 0 "$NODEPERF" list
 check "list names the sched benches" grep -q '^sched.wakeup.futex' "$T/out"
 expect_exit "list --json" 0 "$NODEPERF" list --json
-pycheck "list --json is a bench array" "$T/out" "assert {b['name'] for b in d} >= {'sched.wakeup.futex','sched.wakeup.pipe','sched.ctxswitch'}"
+pycheck "list --json has the benches and probes" "$T/out" "assert {b['name'] for b in d['benches']} >= {'sched.wakeup.futex','sched.wakeup.pipe','sched.ctxswitch'}; assert 'runqlat' in {p['name'] for p in d['probes']}"
 
 mkdir -p "$T/ro"
 chmod 0555 "$T/ro"
