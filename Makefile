@@ -40,7 +40,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 
 # the skeletons embed the objects: keep them for bpftool and debugging
-.SECONDARY:
+.SECONDARY: $(BPF_SRCS:probes/%.bpf.c=$(BUILD)/probes/%.bpf.o)
 
 .PHONY: all deps test unit-bins run install uninstall asan check clean help baseline vmlinux bench-self
 .DEFAULT_GOAL := all
@@ -109,6 +109,7 @@ bench-self: all $(BUILD)/bench/self/hist_record
 	$(BUILD)/bench/self/hist_record
 	sh bench/self/sched-suite ./$(BIN)
 	sh bench/self/snapshot-cost ./$(BIN)
+	sh bench/self/probe-cost ./$(BIN)
 
 # --- tests ---
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libnodeperf.a

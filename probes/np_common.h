@@ -64,7 +64,7 @@ struct np_event {
 	__u32 tgid;
 	__u32 ppid;		/* fork: the child's parent; attach: the moved task */
 	char comm[16];
-	char path[64];		/* exec filename, cgroup path */
+	char path[128];		/* exec filename, cgroup path (cut to fit) */
 };
 
 #endif

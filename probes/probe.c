@@ -614,7 +614,11 @@ static int read_map(struct probe *p, const char *mapname, int log2, struct snap 
 			rc = -ENOMEM;
 			break;
 		}
-		key_name(p, key, se->key, sizeof(se->key));
+		/* fixed keys (np_hists) are named by the probe's table, the rest by kind */
+		if (is_array && key < p->def->nkeys)
+			snprintf(se->key, sizeof(se->key), "%s", p->def->key_names[key]);
+		else
+			key_name(p, key, se->key, sizeof(se->key));
 		rc = fold(se, vals, vsize, p->ncpus, log2);
 		if (rc)
 			break;
@@ -728,6 +732,18 @@ static void snap_sub(struct snap *cur, const struct snap *prev)
 	}
 }
 
+static uint64_t series_total(const struct series *se)
+{
+	return se->log2 ? se->l2.sum : se->h->sum;
+}
+
+static int by_total_desc(const void *a, const void *b)
+{
+	uint64_t x = series_total(a), y = series_total(b);
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
 static json_t *series_json(const struct series *se)
 {
 	json_t *o;
@@ -753,7 +769,7 @@ static json_t *series_json(const struct series *se)
 	return o;
 }
 
-static json_t *snap_json(const struct probe *p, const struct snap *s)
+static json_t *snap_json(const struct probe *p, struct snap *s)
 {
 	json_t *o, *progs, *hists;
 	uint64_t cnt = 0, time = 0, samples = 0;
@@ -772,6 +788,9 @@ static json_t *snap_json(const struct probe *p, const struct snap *s)
 		cnt += s->run_cnt[i];
 		time += s->run_time[i];
 	}
+	/* many keys (syscalls): the costliest first, as a top list reads */
+	if (p->def->key_kind == NP_KEY_SYSCALL)
+		qsort(s->s, s->n, sizeof(*s->s), by_total_desc);
 	hists = json_object();
 	for (i = 0; i < s->n; i++) {
 		samples += s->s[i].log2 ? s->s[i].l2.count : s->s[i].h->count;
@@ -799,8 +818,9 @@ json_t *probe_collect(struct probe *p, int since_last)
 	json_t *o;
 	int rc;
 
+	/* drain without waiting on epoll: events sent without a wakeup are read too */
 	if (p->rb)
-		probe_poll(p, 0);
+		ring_buffer__consume(p->rb);
 	rc = take_snap(p, &cur);
 	if (rc) {
 		snap_free(&cur);
@@ -826,8 +846,8 @@ json_t *probe_collect(struct probe *p, int since_last)
 	o = snap_json(p, &cur);
 	snap_free(&cur);
 	if (o && p->rb) {
-		json_object_set(o, "events_list", p->events);
-		json_array_clear(p->events);
+		json_object_set_new(o, "events_list", p->events);
+		p->events = json_array();
 	}
 	return o;
 }
@@ -919,6 +939,10 @@ static void print_pow2(FILE *out, const uint64_t *slots, int nslots, const char 
 	}
 }
 
+/* Keys beyond this many print as a top table (syslat's syscalls). */
+#define PRINT_TOP 15
+#define PRINT_HISTS 5
+
 void probe_print(const json_t *data, FILE *out)
 {
 	const json_t *hists = json_object_get(data, "hists"), *cnt = json_object_get(data, "counters");
@@ -937,13 +961,37 @@ void probe_print(const json_t *data, FILE *out)
 			(long long)json_integer_value(json_object_get(cnt, "map_full")),
 			(long long)json_integer_value(json_object_get(cnt, "lost")));
 	fputc('\n', out);
+	if (json_object_size(hists) > PRINT_TOP) {
+		double total = 0;
+
+		json_object_foreach((json_t *)hists, key, h)
+			total += (double)json_integer_value(json_object_get(h, "sum"));
+		fprintf(out, "\n%-20s %10s %12s %10s %7s\n", "KEY", "N", "TOTAL ms", "MEAN ns", "SHARE");
+		i = 0;
+		json_object_foreach((json_t *)hists, key, h) {
+			double sum = (double)json_integer_value(json_object_get(h, "sum"));
+			json_int_t n = json_integer_value(json_object_get(h, "n"));
+
+			if (i++ == PRINT_TOP)
+				break;
+			fprintf(out, "%-20s %10lld %12.3f %10.0f %6.1f%%\n", key, (long long)n, sum / 1e6,
+				n ? sum / (double)n : 0.0, total > 0 ? 100.0 * sum / total : 0.0);
+		}
+		fprintf(out, "(%zu keys in all; --json has every one; histograms of the top %d follow)\n",
+			json_object_size(hists), PRINT_HISTS);
+	}
+	i = 0;
 	json_object_foreach((json_t *)hists, key, h) {
 		uint64_t slots[NP_LOG2_SLOTS] = { 0 };
+		size_t j;
+
+		if (json_object_size(hists) > PRINT_TOP && i++ == PRINT_HISTS)
+			break;
 		const char *scheme = json_string_value(json_object_get(h, "scheme"));
 		int log2 = scheme && !strcmp(scheme, "log2");
 
 		/* loglin buckets fold exactly into powers of two: 64 sub-buckets each */
-		json_array_foreach(json_object_get(h, log2 ? "slots" : "buckets"), i, v) {
+		json_array_foreach(json_object_get(h, log2 ? "slots" : "buckets"), j, v) {
 			uint64_t idx = (uint64_t)json_integer_value(json_array_get(v, 0));
 			uint64_t n = (uint64_t)json_integer_value(json_array_get(v, 1));
 			unsigned k = log2 ? (unsigned)idx : 63u - (unsigned)__builtin_clzll(hist_bucket_lo((unsigned)idx) | 1);
@@ -966,12 +1014,14 @@ void probe_print(const json_t *data, FILE *out)
 		print_pow2(out, slots, NP_LOG2_SLOTS, "nsecs");
 	}
 	json_array_foreach(json_object_get(data, "events_list"), i, v) {
-		fprintf(out, "%llu %-13s pid %-7lld tgid %-7lld ppid %-7lld %-16s %s\n",
+		fprintf(out, "%llu %-13s pid %-7lld tgid %-7lld ppid %-7lld flags 0x%-8llx cgroup %-6lld %-16s %s\n",
 			(unsigned long long)json_integer_value(json_object_get(v, "ts_ns")),
 			json_string_value(json_object_get(v, "type")),
 			(long long)json_integer_value(json_object_get(v, "pid")),
 			(long long)json_integer_value(json_object_get(v, "tgid")),
 			(long long)json_integer_value(json_object_get(v, "ppid")),
+			(unsigned long long)json_integer_value(json_object_get(v, "flags")),
+			(long long)json_integer_value(json_object_get(v, "cgroup_id")),
 			json_string_value(json_object_get(v, "comm")),
 			json_is_string(json_object_get(v, "path")) ? json_string_value(json_object_get(v, "path")) : "");
 	}

@@ -53,6 +53,14 @@ static __always_inline long task_state(struct task_struct *t)
 	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
 }
 
+/* tp_btf: a direct load through the trusted pointer, no helper call */
+static __always_inline long btf_task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return t->__state;
+	return ((struct task_struct___pre514 *)t)->state;
+}
+
 static __always_inline int wanted(struct task_struct *t, __u32 tgid)
 {
 	if (np_filter_cgid && np_task_cgid(t) != np_filter_cgid)
@@ -93,7 +101,7 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 	__u64 now = bpf_ktime_get_ns(), *ts;
 
 	/* preempted: straight back on the run queue */
-	if (task_state(prev) == 0)
+	if (btf_task_state(prev) == 0)
 		btf_enqueue(prev, now);
 	ts = bpf_task_storage_get(&start_task, next, 0, 0);
 	if (ts && *ts) {
