@@ -42,7 +42,7 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 # the skeletons embed the objects: keep them for bpftool and debugging
 .SECONDARY: $(BPF_SRCS:probes/%.bpf.c=$(BUILD)/probes/%.bpf.o)
 
-.PHONY: all deps test unit-bins run install uninstall asan check clean help baseline vmlinux bench-self
+.PHONY: all deps test unit-bins run install uninstall asan check clean help baseline vmlinux bench-self gate-quality
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -57,6 +57,7 @@ help:
 	@echo "make asan       build with ASan+UBSan into build-asan/ and run the tests"
 	@echo "make check      cppcheck and clang-tidy"
 	@echo "make bench-self benchmarks of nodeperf itself (bench/self/), printing figures"
+	@echo "make gate-quality  A/A false regressions and injected-slowdown detection of compare"
 
 deps:
 	@sh tools/deps.sh
@@ -94,6 +95,10 @@ $(BUILD)/probes/%.skel.h: $(BUILD)/probes/%.bpf.o
 
 vmlinux: $(BUILD)/vmlinux.h
 
+# data compiled in with .incbin, which -MMD cannot see
+$(BUILD)/results/thresholds.o: results/thresholds.default
+$(BUILD)/profiles/reference.o: $(wildcard profiles/reference/*.json)
+
 # syscall names for syslat, from this architecture's own headers
 $(BUILD)/syscall_names.h:
 	@mkdir -p $(BUILD)
@@ -110,6 +115,10 @@ bench-self: all $(BUILD)/bench/self/hist_record
 	sh bench/self/sched-suite ./$(BIN)
 	sh bench/self/snapshot-cost ./$(BIN)
 	sh bench/self/probe-cost ./$(BIN)
+
+# minutes: 10 A/A pairs and 10 pairs with a real injected slowdown
+gate-quality: all
+	sh bench/self/gate-quality ./$(BIN)
 
 # --- tests ---
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libnodeperf.a
@@ -129,7 +138,7 @@ run: deps
 
 baseline: all
 	@mkdir -p results/baselines
-	./nodeperf run --suite standard --label "$${LABEL:?set LABEL=os-version, e.g. LABEL=ubuntu-22.04}" \
+	$(abspath $(BIN)) run --suite standard --label "$${LABEL:?set LABEL=os-version, e.g. LABEL=ubuntu-22.04}" \
 		--out results/baselines/$${LABEL}-$$(hostname).json
 
 install: $(BIN)

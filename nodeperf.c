@@ -16,6 +16,7 @@ static const struct command {
 } commands[] = {
 	{ "run", cmd_run, "run the benches of a suite and write a result file" },
 	{ "show", cmd_show, "print the summary table of a result file" },
+	{ "compare", cmd_compare, "candidate results against baseline results: the gate" },
 	{ "snapshot", cmd_snapshot, "record this node's identity and configuration" },
 	{ "probe", cmd_probe, "attach one eBPF probe and print what it sees" },
 	{ "list", cmd_list, "list the benches and probes" },

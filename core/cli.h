@@ -22,5 +22,6 @@ int cli_bad_option(const char *usage);
 int cmd_snapshot(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif

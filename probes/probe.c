@@ -314,9 +314,21 @@ static void detach(struct probe *p)
 	p->obj = NULL;
 }
 
+static __u32 pid_max(void)
+{
+	char buf[32];
+	long v = 0;
+
+	if (read_small("/proc/sys/kernel/pid_max", buf, sizeof(buf)) > 0)
+		v = strtol(buf, NULL, 10);
+	/* PID_MAX_LIMIT is 4M on 64-bit: a bad read must not size a huge map */
+	return v > 0 && v <= 4194304 ? (__u32)v : 4194304;
+}
+
 static int try_rung(struct probe *p, enum probe_rung rung, uint64_t cgid, __u32 tree, char *err, size_t len)
 {
 	struct bpf_program *prog;
+	struct bpf_map *map;
 	int rc, fd;
 
 	libbpf_last[0] = '\0';
@@ -326,6 +338,12 @@ static int try_rung(struct probe *p, enum probe_rung rung, uint64_t cgid, __u32 
 		return -errno ? -errno : -EINVAL;
 	}
 	p->obj = p->def->skel_object(p->skel);
+	/* per-pid arrays (np_by_pid) get one slot per possible pid */
+	map = bpf_object__find_map_by_name(p->obj, "np_by_pid");
+	if (map && (rc = bpf_map__set_max_entries(map, pid_max()))) {
+		snprintf(err, len, "np_by_pid: %s", strerror(-rc));
+		goto out_fail;
+	}
 	bpf_object__for_each_program(prog, p->obj) {
 		const char *name = bpf_program__name(prog);
 		int want = str_starts(name, rung_prefix[rung]) && (tree || !strstr(name, "tree"));
