@@ -159,7 +159,8 @@ check:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --suppress=missingIncludeSystem -I. -D__linux__ $(shell $(PKG_CONFIG) --cflags-only-I jansson hwloc) \
 		$(LIB_SRCS) nodeperf.c
-	clang-tidy --quiet $(LIB_SRCS) nodeperf.c -- $(NPFLAGS)
+	@# table.c only includes bpftool's generated skeletons, whose open() the analyzer misreads as a leak
+	clang-tidy --quiet $(filter-out probes/table.c,$(LIB_SRCS)) nodeperf.c -- $(NPFLAGS)
 
 clean:
 	rm -rf $(BUILD) build-asan nodeperf

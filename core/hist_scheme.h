@@ -11,7 +11,7 @@
 #define HIST_SUB_BITS	6
 #define HIST_SUB	(1u << HIST_SUB_BITS)
 #define HIST_GROUPS	32
-#define HIST_BUCKETS	(HIST_GROUPS * HIST_SUB)	/* 2048: 16 KiB of counts */
+#define HIST_BUCKETS	(HIST_GROUPS << HIST_SUB_BITS)	/* 2048: 16 KiB of counts */
 #define HIST_MAX_VALUE	(1ull << (HIST_GROUPS + HIST_SUB_BITS - 1)) /* 2^37 ns ~ 137 s */
 #define HIST_SCHEME	"loglin6"
 

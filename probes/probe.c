@@ -222,7 +222,7 @@ static int set_rodata(struct bpf_object *obj, const char *var, const void *val, 
 	for (i = 0; i < btf_vlen(sec); i++, vs++) {
 		const struct btf_type *t = btf__type_by_id(btf, vs->type);
 
-		if (strcmp(btf__name_by_offset(btf, t->name_off), var))
+		if (strcmp(btf__name_by_offset(btf, t->name_off), var) != 0)
 			continue;
 		if (!data || vs->size != size || vs->offset + size > mapsz)
 			return -EINVAL;
@@ -334,7 +334,7 @@ static int try_rung(struct probe *p, enum probe_rung rung, uint64_t cgid, __u32 
 	libbpf_last[0] = '\0';
 	p->skel = p->def->skel_open();
 	if (!p->skel) {
-		snprintf(err, len, "open: %s", libbpf_last[0] ? libbpf_last : strerror(errno));
+		snprintf(err, len, "open: %.300s", libbpf_last[0] ? libbpf_last : strerror(errno));
 		return -errno ? -errno : -EINVAL;
 	}
 	p->obj = p->def->skel_object(p->skel);
@@ -361,7 +361,7 @@ static int try_rung(struct probe *p, enum probe_rung rung, uint64_t cgid, __u32 
 	}
 	rc = p->def->skel_load(p->skel);
 	if (rc) {
-		snprintf(err, len, "load: %s", libbpf_last[0] ? libbpf_last : strerror(-rc));
+		snprintf(err, len, "load: %.300s", libbpf_last[0] ? libbpf_last : strerror(-rc));
 		goto out_fail;
 	}
 	bpf_object__for_each_program(prog, p->obj) {
@@ -807,7 +807,7 @@ static json_t *snap_json(const struct probe *p, struct snap *s)
 		time += s->run_time[i];
 	}
 	/* many keys (syscalls): the costliest first, as a top list reads */
-	if (p->def->key_kind == NP_KEY_SYSCALL)
+	if (p->def->key_kind == NP_KEY_SYSCALL && s->n)
 		qsort(s->s, s->n, sizeof(*s->s), by_total_desc);
 	hists = json_object();
 	for (i = 0; i < s->n; i++) {
