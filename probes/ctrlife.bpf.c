@@ -43,7 +43,7 @@ static __always_inline void on_fork(__u32 pid, __u32 tgid, __u64 flags, __u64 cg
 	np_tree_fork(creator, tgid);
 	e = ev_new(NP_EV_FORK, pid, tgid, creator, flags, cgid);
 	if (e)
-		bpf_ringbuf_submit(e, 0);
+		np_event_submit(e);
 }
 
 /* exec and exit: the subject is current */
@@ -60,7 +60,7 @@ static __always_inline void on_task(__u32 type, struct task_struct *t, const voi
 		return;
 	if (path)
 		bpf_probe_read_kernel_str(e->path, sizeof(e->path), path);
-	bpf_ringbuf_submit(e, 0);
+	np_event_submit(e);
 }
 
 /*
@@ -97,7 +97,7 @@ static __always_inline void on_cgroup(__u32 type, __u32 moved_pid, __u32 moved_t
 	if (!e)
 		return;
 	bpf_probe_read_kernel_str(e->path, sizeof(e->path), path);
-	bpf_ringbuf_submit(e, 0);
+	np_event_submit(e);
 }
 
 static __always_inline __u64 cgrp_id(struct cgroup *cg)

@@ -913,7 +913,10 @@ int probe_poll(struct probe *p, int timeout_ms)
 			usleep((useconds_t)timeout_ms * 1000);
 		return 0;
 	}
+	/* events come without a wakeup (np_event_submit): poll to wait, then drain */
 	rc = ring_buffer__poll(p->rb, timeout_ms);
+	if (rc >= 0 || rc == -EINTR)
+		rc = ring_buffer__consume(p->rb);
 	return rc < 0 && rc != -EINTR ? rc : 0;
 }
 
