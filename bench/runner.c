@@ -227,19 +227,6 @@ static int selected(const struct bench *b, unsigned suite, char **only, int nonl
 	return 0;
 }
 
-static int parse_pos(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= lo && v <= hi))
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static int check_out_dir(const char *path)
 {
 	char dir[PATH_MAX];
@@ -327,13 +314,13 @@ int cmd_run(int argc, char **argv)
 			label = optarg;
 			break;
 		case 'r':
-			if (parse_pos(optarg, 1, 1000, &reps) || reps != (unsigned)reps) {
+			if (parse_number(optarg, 1, 1000, &reps) || reps != (unsigned)reps) {
 				rc = cli_usage_error(run_usage, "run: --reps wants a whole number 1..1000, not '%s'", optarg);
 				goto out;
 			}
 			break;
 		case 't':
-			if (parse_pos(optarg, 0.01, 3600, &rep_time)) {
+			if (parse_number(optarg, 0.01, 3600, &rep_time)) {
 				rc = cli_usage_error(run_usage, "run: --rep-time wants seconds 0.01..3600, not '%s'", optarg);
 				goto out;
 			}

@@ -22,6 +22,9 @@ ssize_t read_small(const char *path, char *buf, size_t len);
 /* Read a whole file into a malloc'd buffer (NUL-terminated). NULL + errno. */
 char *read_all(const char *path, size_t *len);
 
+/* A whole-string number in [lo, hi] (a command-line value). 0 or -EINVAL. */
+int parse_number(const char *s, double lo, double hi, double *out);
+
 int str_starts(const char *s, const char *prefix);
 /* strlcpy semantics: always NUL-terminates, returns strlen(src). */
 size_t str_copy(char *dst, const char *src, size_t len);

@@ -31,17 +31,6 @@ static const char probe_usage[] =
 	"  Exit: 0, 2 bad usage or filter, 3 the kernel or permissions refused the probe,\n"
 	"  or COMMAND's failure status.\n";
 
-static int parse_seconds(const char *s, double *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	if (end == s || *end || !(v > 0) || v > 86400)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static void report(struct probe *p, int since_last, int as_json)
 {
 	json_t *data = probe_collect(p, since_last);
@@ -126,11 +115,11 @@ int cmd_probe(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "d:i:c:p:r:jvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			if (parse_seconds(optarg, &duration))
+			if (parse_number(optarg, 0.001, 86400, &duration))
 				return cli_usage_error(probe_usage, "probe: --duration wants seconds, not '%s'", optarg);
 			break;
 		case 'i':
-			if (parse_seconds(optarg, &interval))
+			if (parse_number(optarg, 0.001, 86400, &interval))
 				return cli_usage_error(probe_usage, "probe: --interval wants seconds, not '%s'", optarg);
 			break;
 		case 'c':
