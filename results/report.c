@@ -150,3 +150,26 @@ void report_node_field(char *buf, size_t len, const struct cmp_side *s, const ch
 			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? " | " : "", v);
 	}
 }
+
+void report_xml_put(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n')
+				fputc(*s, out);
+		}
+	}
+}

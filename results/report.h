@@ -52,4 +52,11 @@ void report_side(char *buf, size_t len, const struct cmp_side *s);
 /* A node field of a side ("kernel/release"), its files' distinct values " | "-joined. */
 void report_node_field(char *buf, size_t len, const struct cmp_side *s, const char *path);
 
+/*
+ * s escaped for XML and HTML text and attribute values (& < > "); control
+ * characters other than tab and newline, which XML 1.0 forbids, are dropped.
+ * NULL prints nothing.
+ */
+void report_xml_put(FILE *out, const char *s);
+
 #endif

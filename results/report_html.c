@@ -28,28 +28,6 @@
 /* The y axis reads in nines: 0, 90%, 99%, ... up to 1 - 10^-CDF_NINES. */
 #define CDF_NINES 4
 
-static void h_put(FILE *out, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		default:
-			fputc(*s, out);
-		}
-	}
-}
-
 static const char *verdict_class(enum verdict v, int limit)
 {
 	return limit ? "regressed" : verdict_name(v);
@@ -123,7 +101,7 @@ static void delta_chart(const struct comparison *c, FILE *out)
 			y = DC_TOP + (double)r * DC_ROW;
 			fputs("<text x=\"4\" y=\"", out);
 			fprintf(out, "%.1f\">", y + 15);
-			h_put(out, m->name);
+			report_xml_put(out, m->name);
 			fprintf(out, " %s</text>\n", ck->stat);
 			if (!ck->rule->off)
 				fprintf(out,
@@ -267,12 +245,12 @@ static void cdf_plot(const struct cmp_metric *m, FILE *out)
 		s.hi = s.lo * 1.5;
 	s.lo /= 1.05;
 	fputs("<figure><figcaption>", out);
-	h_put(out, m->name);
+	report_xml_put(out, m->name);
 	fprintf(out, " <span class=\"%s\">%s</span></figcaption>\n",
 		verdict_class(m->verdict, m->limit_broken), verdict_name(m->verdict));
 	fprintf(out, "<svg width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"CDF of ", CDF_W,
 		CDF_H);
-	h_put(out, m->name);
+	report_xml_put(out, m->name);
 	fputs("\">\n", out);
 	cdf_axes(&s, m->unit, out);
 	cdf_line(m->base_hist, &s, COL_BASE, out);
@@ -309,17 +287,17 @@ static void sides(const struct comparison *c, FILE *out)
 	fputs(
 	    "<table><tr><th></th><th>baseline</th><th>candidate</th></tr>\n<tr><td>label</td><td>",
 	    out);
-	h_put(out, b);
+	report_xml_put(out, b);
 	fputs("</td><td>", out);
-	h_put(out, k);
+	report_xml_put(out, k);
 	fputs("</td></tr>\n", out);
 	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		report_node_field(b, sizeof(b), &c->base, rows[i].path);
 		report_node_field(k, sizeof(k), &c->cand, rows[i].path);
 		fprintf(out, "<tr><td>%s</td><td>", rows[i].name);
-		h_put(out, b);
+		report_xml_put(out, b);
 		fputs("</td><td>", out);
-		h_put(out, k);
+		report_xml_put(out, k);
 		fputs("</td></tr>\n", out);
 	}
 	fputs("</table>\n", out);
@@ -339,11 +317,11 @@ static void metrics_table(const struct comparison *c, FILE *out)
 		m = &c->metrics[i];
 		if (!m->nchecks) {
 			fputs("<tr><td><code>", out);
-			h_put(out, m->name);
+			report_xml_put(out, m->name);
 			fprintf(out,
 				"</code></td><td colspan=\"6\"></td><td class=\"%s\">%s</td><td>",
 				verdict_name(m->verdict), verdict_name(m->verdict));
-			h_put(out, m->verdict == VERDICT_NEW ? "not in the baseline"
+			report_xml_put(out, m->verdict == VERDICT_NEW ? "not in the baseline"
 				   : m->skip_reason	     ? m->skip_reason
 							     : "not in the candidate");
 			fputs("</td></tr>\n", out);
@@ -357,18 +335,18 @@ static void metrics_table(const struct comparison *c, FILE *out)
 			report_p(cell[3], REPORT_CELL, ck->p);
 			report_allowed(cell[4], REPORT_CELL, ck, m->unit);
 			fputs("<tr><td><code>", out);
-			h_put(out, m->name);
+			report_xml_put(out, m->name);
 			fprintf(
 			    out,
 			    "</code></td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
 			    "<td class=\"n\">%s</td><td class=\"n\">",
 			    ck->stat, cell[0], cell[1], cell[2]);
-			h_put(out, cell[3]);
+			report_xml_put(out, cell[3]);
 			fprintf(out, "</td><td class=\"n\">%s</td><td class=\"%s\">%s%s</td><td>",
 				cell[4], verdict_class(ck->verdict, ck->limit_broken),
 				verdict_name(ck->verdict),
 				ck->limit_broken ? ", limit broken" : "");
-			h_put(out, ck->why);
+			report_xml_put(out, ck->why);
 			fputs("</td></tr>\n", out);
 		}
 	}
@@ -387,19 +365,19 @@ static void explanations(const struct comparison *c, FILE *out)
 			continue;
 		items = report_explain(c, m, &n);
 		fputs("<p><code>", out);
-		h_put(out, m->name);
+		report_xml_put(out, m->name);
 		fputs("</code>: configuration <code>", out);
-		h_put(out, cfgdiff_area_of(m->name)->family);
+		report_xml_put(out, cfgdiff_area_of(m->name)->family);
 		fputs(n ? "</code> that may explain it:</p>\n<ul>\n"
 			: "</code>: no difference in its areas</p>\n",
 		      out);
 		for (j = 0; j < n; j++) {
 			fputs("<li><code>", out);
-			h_put(out, items[j]->key);
+			report_xml_put(out, items[j]->key);
 			fputs("</code> ", out);
-			h_put(out, items[j]->base ? items[j]->base : "(not recorded)");
+			report_xml_put(out, items[j]->base ? items[j]->base : "(not recorded)");
 			fputs(" &rarr; ", out);
-			h_put(out, items[j]->cand ? items[j]->cand : "(not recorded)");
+			report_xml_put(out, items[j]->cand ? items[j]->cand : "(not recorded)");
 			fputs("</li>\n", out);
 		}
 		if (n)
@@ -420,11 +398,11 @@ static void config(const struct comparison *c, FILE *out)
 	fputs("<table><tr><th>setting</th><th>baseline</th><th>candidate</th></tr>\n", out);
 	for (i = 0; i < c->cfg->n; i++) {
 		fputs("<tr><td><code>", out);
-		h_put(out, c->cfg->items[i].key);
+		report_xml_put(out, c->cfg->items[i].key);
 		fputs("</code></td><td>", out);
-		h_put(out, c->cfg->items[i].base ? c->cfg->items[i].base : "(not recorded)");
+		report_xml_put(out, c->cfg->items[i].base ? c->cfg->items[i].base : "(not recorded)");
 		fputs("</td><td>", out);
-		h_put(out, c->cfg->items[i].cand ? c->cfg->items[i].cand : "(not recorded)");
+		report_xml_put(out, c->cfg->items[i].cand ? c->cfg->items[i].cand : "(not recorded)");
 		fputs("</td></tr>\n", out);
 	}
 	fputs("</table>\n", out);
@@ -444,7 +422,7 @@ int report_html(const struct comparison *c, FILE *out)
 		"<h1>nodeperf compare: <span class=\"%s\">%s</span></h1>\n<p>%s; alpha %g, "
 		"thresholds <code>",
 		report_outcome(c), report_outcome(c), counts, c->alpha);
-	h_put(out, c->th->path);
+	report_xml_put(out, c->th->path);
 	fputs("</code></p>\n", out);
 	sides(c, out);
 	explanations(c, out);

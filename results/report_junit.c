@@ -7,34 +7,10 @@
 #include "results/report.h"
 #include "results/thresholds.h"
 
-static void xml_put(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		default:
-			/* XML 1.0 allows no control characters but tab and newline. */
-			if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n')
-				fputc(*s, out);
-		}
-	}
-}
-
 static void attr(FILE *out, const char *name, const char *val)
 {
 	fprintf(out, " %s=\"", name);
-	xml_put(out, val);
+	report_xml_put(out, val);
 	fputc('"', out);
 }
 
@@ -86,7 +62,7 @@ static void check_lines(const struct cmp_metric *m, FILE *out, int only_failed)
 		snprintf(line, sizeof(line), "%s: %s -> %s (%s, p %s, allowed %s): %s%s: %s\n",
 			 ck->stat, b, k, ch, p, al, verdict_name(ck->verdict),
 			 ck->limit_broken ? ", limit broken" : "", ck->why);
-		xml_put(out, line);
+		report_xml_put(out, line);
 	}
 }
 
@@ -105,20 +81,20 @@ static void failure(const struct comparison *c, const struct cmp_metric *m, FILE
 	}
 	fprintf(out, "   <failure type=\"%s\" message=\"%s: ",
 		m->verdict == VERDICT_REGRESSED ? "regressed" : "limit", first->stat);
-	xml_put(out, first->why);
+	report_xml_put(out, first->why);
 	fputs(first->limit_broken ? "; the limit is broken\">" : "\">", out);
 	check_lines(m, out, 1);
 	items = report_explain(c, m, &n);
 	fputs("configuration ", out);
-	xml_put(out, cfgdiff_area_of(m->name)->family);
+	report_xml_put(out, cfgdiff_area_of(m->name)->family);
 	fputs(n ? " that may explain it:\n" : ": no difference in its areas\n", out);
 	for (i = 0; i < n; i++) {
 		fputs("  ", out);
-		xml_put(out, items[i]->key);
+		report_xml_put(out, items[i]->key);
 		fputs(": ", out);
-		xml_put(out, items[i]->base ? items[i]->base : "(not recorded)");
+		report_xml_put(out, items[i]->base ? items[i]->base : "(not recorded)");
 		fputs(" -> ", out);
-		xml_put(out, items[i]->cand ? items[i]->cand : "(not recorded)");
+		report_xml_put(out, items[i]->cand ? items[i]->cand : "(not recorded)");
 		fputc('\n', out);
 	}
 	fputs("</failure>\n", out);
@@ -147,9 +123,9 @@ static void testcase(const struct comparison *c, const struct cmp_metric *m, FIL
 		fprintf(out, "   <skipped message=\"%s: ", verdict_name(m->verdict));
 		if (ck) {
 			fprintf(out, "%s: ", ck->stat);
-			xml_put(out, ck->why);
+			report_xml_put(out, ck->why);
 		} else {
-			xml_put(out, m->skip_reason ? m->skip_reason : "not in the candidate");
+			report_xml_put(out, m->skip_reason ? m->skip_reason : "not in the candidate");
 		}
 		fputs("\"/>\n", out);
 	}

@@ -39,3 +39,15 @@ d=json.load(open(sys.argv[1]))
 $code" "$file" 2>&1)
 	if [ $? -eq 0 ] && [ -z "$msg" ]; then pass "$name"; else fail "$name" "$msg"; fi
 }
+
+# settled CMD...: true once CMD holds, within 5 s. On a shared machine another
+# user's probe may hold tracefs or programs of the same names for a moment,
+# while anything a test leaked would stay.
+settled() {
+	i=0
+	until "$@"; do
+		[ $i -ge 50 ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}

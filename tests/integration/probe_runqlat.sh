@@ -36,7 +36,7 @@ assert d['attach'] == '$rung', d['attach']
 n = d['hists']['all']['n']
 assert 3600 <= n <= 6000, n  # preemptions by other load add a few"
 done
-check "tracefs mount state is as it was" test "$(grep -c ' /sys/kernel/tracing ' /proc/mounts)" = "$tracefs_before"
+check "tracefs mount state is as it was" settled sh -c "test \"\$(grep -c ' /sys/kernel/tracing ' /proc/mounts)\" = $tracefs_before"
 
 # 3. cgroup filter: the cgroup's tasks only (cgroup v2: the unified hierarchy on hybrid hosts)
 CG=""
@@ -102,5 +102,5 @@ pycheck "run --no-probes attaches nothing" "$T/np.json" "assert d['probes'] == [
 # 7. nothing left behind
 check "bpf_stats_enabled is back to $stats_before" test "$(cat /proc/sys/kernel/bpf_stats_enabled)" = "$stats_before"
 if command -v bpftool >/dev/null; then
-	check "no runqlat program left loaded" sh -c "! bpftool prog show | grep -qE 'name (btf|raw|tp)_(switch|wakeup|tree)'"
+	check "no runqlat program left loaded" settled sh -c "! bpftool prog show | grep -qE 'name (btf|raw|tp)_(switch|wakeup|tree)'"
 fi

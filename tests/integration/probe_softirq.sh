@@ -4,17 +4,6 @@
 N=2000
 stats_before=$(cat /proc/sys/kernel/bpf_stats_enabled)
 tracefs_before=$(grep -c ' /sys/kernel/tracing ' /proc/mounts)
-# settled CMD...: true once CMD holds, within 5 s: on a shared machine another
-# user's probe may hold tracefs or programs of the same names for a moment,
-# while anything this test leaked would stay
-settled() {
-	i=0
-	until "$@"; do
-		[ $i -ge 50 ] && return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
 
 if [ "$(id -u)" -ne 0 ]; then
 	skip "softirq" "needs root (BPF)"
