@@ -25,6 +25,22 @@ struct bench_ctx {
 	double rep_s;		/* target length of one repetition */
 	double budget_s;	/* hard limit for one bench, warm-up included */
 	const char *tmpdir;	/* private scratch dir of this run */
+	/* Bench-family options from `run` (see run --help); 0/NULL = default. */
+	int same_core;		/* --same-core: net client and server on one CPU */
+	unsigned busy_poll_us;	/* --busy-poll US: SO_BUSY_POLL on net sockets */
+	unsigned msg_size;	/* --msg-size B: net rr message size instead of the suite's */
+	const char *io_dir;	/* --io-dir DIR: where io benches make their files */
+	const char *io_device;	/* --io-device DEV: a raw block device, read-only */
+	int destructive;	/* --destructive: allow writes to io_device */
+	/*
+	 * --tune KEY=VALUE (repeatable), NULL-terminated: settings applied only
+	 * inside what a bench creates itself. net.* sysctls are set in every
+	 * network namespace a net bench creates; block.scheduler,
+	 * block.nr_requests and block.read_ahead_kb on the loop device an io
+	 * bench creates (which makes io benches use a loop device). A bench
+	 * fails with a message naming a key it cannot apply.
+	 */
+	const char *const *tune;
 	/* progress, maintained by the runner */
 	const char *bench_name;
 	unsigned bench_idx, nbenches;
@@ -59,6 +75,22 @@ typedef int (*bench_rep_fn)(struct bench_ctx *ctx, void *arg, double seconds, st
  */
 int bench_latency(struct bench_ctx *ctx, struct result *res, const char *name,
 		  bench_rep_fn fn, void *arg, json_t *params);
+
+/*
+ * One repetition of a rate bench: run for about `seconds`, set *rate (units
+ * per second, > 0) and optionally record per-operation latencies into h.
+ */
+typedef int (*bench_rate_fn)(struct bench_ctx *ctx, void *arg, double seconds, double *rate,
+			     struct hist *h);
+
+/*
+ * The same loop for rates (B/s, ops/s): metric `name` in `unit`, better
+ * higher, one "mean" repetition value per repetition, n/min/mean/p50/max over
+ * the repetitions. When lat_name is set and the repetitions recorded
+ * latencies, a latency metric lat_name is added too (as bench_latency would).
+ */
+int bench_rate(struct bench_ctx *ctx, struct result *res, const char *name, const char *unit,
+	       bench_rate_fn fn, void *arg, json_t *params, const char *lat_name);
 
 extern const struct bench *const bench_table[];
 

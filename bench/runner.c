@@ -65,14 +65,62 @@ static void progress(const struct bench_ctx *ctx, unsigned rep, double bench_ela
 
 static const char *const rep_stats[] = { "p50", "p90", "p99", "mean" };
 
+/* Whether another repetition fits the bench's budget (warns when it does not). */
+static int rep_fits(const struct bench_ctx *ctx, const char *name, uint64_t t0, unsigned done)
+{
+	double spent = (double)(now_ns() - t0) / 1e9;
+
+	if (spent + ctx->rep_s <= ctx->budget_s) {
+		progress(ctx, done + 1, spent);
+		return 1;
+	}
+	log_warn("%s: time budget of %.0f s reached after %u of %u repetitions", name,
+		 ctx->budget_s, done, ctx->reps);
+	return 0;
+}
+
+/* One repetition's latency statistics into vals[rep * 4 ...]. */
+static void rep_quantiles(double *vals, unsigned rep, const struct hist *h)
+{
+	double *v = vals + (size_t)rep * ARRAY_SIZE(rep_stats);
+
+	v[0] = (double)hist_quantile(h, 0.50);
+	v[1] = (double)hist_quantile(h, 0.90);
+	v[2] = (double)hist_quantile(h, 0.99);
+	v[3] = hist_mean(h);
+}
+
+/* Add latency metric name from done repetitions; takes merged and params. */
+static int add_latency(struct result *res, const char *name, const double *vals, unsigned done,
+		       struct hist *merged, json_t *params)
+{
+	struct metric *m = result_add_metric(res, name, "ns", BETTER_LOWER);
+	unsigned r, s;
+
+	if (!m)
+		goto fail;
+	for (s = 0; s < ARRAY_SIZE(rep_stats); s++)
+		for (r = 0; r < done; r++)
+			if (metric_add_rep(m, rep_stats[s], vals[r * ARRAY_SIZE(rep_stats) + s]))
+				goto fail;
+	if (params)
+		json_object_set_new(params, "reps_done", json_integer(done));
+	m->params = params;
+	metric_set_hist(m, merged);
+	return 0;
+fail:
+	json_decref(params);
+	hist_free(merged);
+	return -ENOMEM;
+}
+
 int bench_latency(struct bench_ctx *ctx, struct result *res, const char *name,
 		  bench_rep_fn fn, void *arg, json_t *params)
 {
 	double *vals = calloc((size_t)ctx->reps * ARRAY_SIZE(rep_stats), sizeof(double));
 	struct hist *merged = hist_new(), *h = hist_new();
 	uint64_t t0 = now_ns();
-	struct metric *m;
-	unsigned r, s, done = 0;
+	unsigned done = 0;
 	int rc;
 
 	if (!vals || !merged || !h) {
@@ -84,15 +132,7 @@ int bench_latency(struct bench_ctx *ctx, struct result *res, const char *name,
 	if (rc)
 		goto out_free;
 
-	for (r = 0; r < ctx->reps; r++) {
-		double spent = (double)(now_ns() - t0) / 1e9;
-
-		if (spent + ctx->rep_s > ctx->budget_s) {
-			log_warn("%s: time budget of %.0f s reached after %u of %u repetitions",
-				 name, ctx->budget_s, done, ctx->reps);
-			break;
-		}
-		progress(ctx, r + 1, spent);
+	while (done < ctx->reps && rep_fits(ctx, name, t0, done)) {
 		hist_init(h);
 		rc = fn(ctx, arg, ctx->rep_s, h);
 		if (rc)
@@ -102,10 +142,7 @@ int bench_latency(struct bench_ctx *ctx, struct result *res, const char *name,
 			rc = -EINTR;
 			goto out_free;
 		}
-		vals[done * ARRAY_SIZE(rep_stats) + 0] = (double)hist_quantile(h, 0.50);
-		vals[done * ARRAY_SIZE(rep_stats) + 1] = (double)hist_quantile(h, 0.90);
-		vals[done * ARRAY_SIZE(rep_stats) + 2] = (double)hist_quantile(h, 0.99);
-		vals[done * ARRAY_SIZE(rep_stats) + 3] = hist_mean(h);
+		rep_quantiles(vals, done, h);
 		hist_merge(merged, h);
 		done++;
 	}
@@ -113,24 +150,9 @@ int bench_latency(struct bench_ctx *ctx, struct result *res, const char *name,
 		rc = -ETIME;
 		goto out_free;
 	}
-	m = result_add_metric(res, name, "ns", BETTER_LOWER);
-	if (!m) {
-		rc = -ENOMEM;
-		goto out_free;
-	}
-	for (s = 0; s < ARRAY_SIZE(rep_stats); s++)
-		for (r = 0; r < done; r++)
-			if (metric_add_rep(m, rep_stats[s], vals[r * ARRAY_SIZE(rep_stats) + s])) {
-				rc = -ENOMEM;
-				goto out_free;
-			}
-	if (params)
-		json_object_set_new(params, "reps_done", json_integer(done));
-	m->params = params;
-	params = NULL;
-	metric_set_hist(m, merged);
+	rc = add_latency(res, name, vals, done, merged, params);
 	merged = NULL;
-	rc = 0;
+	params = NULL;
 out_free:
 	json_decref(params);
 	hist_free(merged);
@@ -139,10 +161,88 @@ out_free:
 	return rc;
 }
 
+int bench_rate(struct bench_ctx *ctx, struct result *res, const char *name, const char *unit,
+	       bench_rate_fn fn, void *arg, json_t *params, const char *lat_name)
+{
+	double *rates = calloc(ctx->reps, sizeof(double));
+	double *vals = calloc((size_t)ctx->reps * ARRAY_SIZE(rep_stats), sizeof(double));
+	struct hist *merged = hist_new(), *h = hist_new();
+	uint64_t t0 = now_ns();
+	struct metric *m;
+	unsigned done = 0, r;
+	double rate;
+	int rc;
+
+	if (!rates || !vals || !merged || !h) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	progress(ctx, 0, 0);
+	rc = fn(ctx, arg, ctx->warmup_s, &rate, h);
+	if (rc)
+		goto out_free;
+	while (done < ctx->reps && rep_fits(ctx, name, t0, done)) {
+		hist_init(h);
+		rc = fn(ctx, arg, ctx->rep_s, &rate, h);
+		if (rc)
+			goto out_free;
+		if (sandbox_stop) {
+			rc = -EINTR;
+			goto out_free;
+		}
+		if (!isfinite(rate) || rate <= 0) {
+			rc = -ERANGE;
+			goto out_free;
+		}
+		rates[done] = rate;
+		rep_quantiles(vals, done, h);
+		hist_merge(merged, h);
+		done++;
+	}
+	if (!done) {
+		rc = -ETIME;
+		goto out_free;
+	}
+	m = result_add_metric(res, name, unit, BETTER_HIGHER);
+	if (!m) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	for (r = 0; r < done; r++)
+		if (metric_add_rep(m, "mean", rates[r])) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
+	metric_set_values(m, rates, done);
+	if (lat_name && merged->count) {
+		json_t *lp = params ? json_deep_copy(params) : NULL;
+
+		if (params)
+			json_object_set_new(params, "reps_done", json_integer(done));
+		rc = add_latency(res, lat_name, vals, done, merged, lp);
+		merged = NULL;
+		if (rc)
+			goto out_free;
+	} else if (params) {
+		json_object_set_new(params, "reps_done", json_integer(done));
+	}
+	m->params = params;
+	params = NULL;
+	rc = 0;
+out_free:
+	json_decref(params);
+	hist_free(merged);
+	hist_free(h);
+	free(vals);
+	free(rates);
+	return rc;
+}
+
 static const char run_usage[] =
 	"usage: nodeperf run [--suite quick|standard|full] [--only GLOB]... [--out FILE]\n"
 	"                    [--label LABEL] [--reps N] [--rep-time S] [--tmpdir DIR] [--json]\n"
-	"                    [--no-probes]\n"
+	"                    [--no-probes] [--same-core] [--busy-poll US] [--msg-size B]\n"
+	"                    [--io-dir DIR] [--io-device DEV [--destructive]] [--tune KEY=VALUE]...\n"
 	"  Snapshot the node, run the benches of the suite, write a result file\n"
 	"  (schema nodeperf/result/v1) atomically and print a summary table.\n"
 	"  --suite S     quick (5 reps), standard (9), full (15); default quick\n"
@@ -154,6 +254,15 @@ static const char run_usage[] =
 	"  --tmpdir DIR  where the run's scratch dir goes (default /var/tmp)\n"
 	"  --json        print the result JSON on stdout instead of the table\n"
 	"  --no-probes   do not attach the eBPF probes the benches name\n"
+	"  --same-core   net: client and server threads on one CPU (default two cores)\n"
+	"  --busy-poll US  net: SO_BUSY_POLL of US microseconds on every socket\n"
+	"  --msg-size B  net: request/response size instead of the suite's sizes\n"
+	"  --io-dir DIR  io: make the files in DIR (default the run's scratch dir)\n"
+	"  --io-device DEV  io: measure a raw block device, read-only\n"
+	"  --destructive io: allow the write benches on --io-device (destroys its data)\n"
+	"  --tune K=V    set K only inside what the benches create: net.* sysctls in\n"
+	"                their namespaces, block.{scheduler,nr_requests,read_ahead_kb}\n"
+	"                on their loop device (repeatable)\n"
 	"  Exit: 0 done, 2 bad usage, 3 a bench failed or the result could not be\n"
 	"  written, 130/143 interrupted (a partial result is written).\n";
 
@@ -275,10 +384,20 @@ int cmd_run(int argc, char **argv)
 		{ "tmpdir", required_argument, NULL, 'T' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-probes", no_argument, NULL, 'P' },
+		{ "same-core", no_argument, NULL, 'S' },
+		{ "busy-poll", required_argument, NULL, 'B' },
+		{ "msg-size", required_argument, NULL, 'M' },
+		{ "io-dir", required_argument, NULL, 'D' },
+		{ "io-device", required_argument, NULL, 'V' },
+		{ "destructive", no_argument, NULL, 'X' },
+		{ "tune", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const struct suite_def *sd = &suites[0];
+	const char **tune = calloc((size_t)argc + 1, sizeof(char *));
+	unsigned ntune = 0;
+	double num;
 	const char *out = NULL, *label = NULL, *tmpbase = NULL;
 	char outbuf[PATH_MAX], host[256], stamp[32], tmpdir[PATH_MAX], why[256];
 	char **only = calloc((size_t)argc + 1, sizeof(char *));
@@ -290,9 +409,13 @@ int cmd_run(int argc, char **argv)
 	unsigned i, nsel = 0;
 	size_t s;
 
-	if (!only)
+	if (!only || !tune) {
+		free(only);
+		free(tune);
 		return EXIT_RUNTIME;
-	while ((c = getopt_long(argc, argv, "s:O:o:l:r:t:T:jPh", opts, NULL)) != -1) {
+	}
+	ctx.tune = tune;
+	while ((c = getopt_long(argc, argv, "s:O:o:l:r:t:T:jPSB:M:D:V:XU:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			for (s = 0; s < ARRAY_SIZE(suites); s++)
@@ -334,6 +457,39 @@ int cmd_run(int argc, char **argv)
 		case 'P':
 			no_probes = 1;
 			break;
+		case 'S':
+			ctx.same_core = 1;
+			break;
+		case 'B':
+			if (parse_number(optarg, 0, 1000000, &num) || num != (unsigned)num) {
+				rc = cli_usage_error(run_usage, "run: --busy-poll wants microseconds 0..1000000, not '%s'", optarg);
+				goto out;
+			}
+			ctx.busy_poll_us = (unsigned)num;
+			break;
+		case 'M':
+			if (parse_number(optarg, 1, 1 << 20, &num) || num != (unsigned)num) {
+				rc = cli_usage_error(run_usage, "run: --msg-size wants bytes 1..1048576, not '%s'", optarg);
+				goto out;
+			}
+			ctx.msg_size = (unsigned)num;
+			break;
+		case 'D':
+			ctx.io_dir = optarg;
+			break;
+		case 'V':
+			ctx.io_device = optarg;
+			break;
+		case 'X':
+			ctx.destructive = 1;
+			break;
+		case 'U':
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				rc = cli_usage_error(run_usage, "run: --tune wants KEY=VALUE, not '%s'", optarg);
+				goto out;
+			}
+			tune[ntune++] = optarg;
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			goto out;
@@ -344,6 +500,10 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind < argc) {
 		rc = cli_usage_error(run_usage, "run: unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (ctx.destructive && !ctx.io_device) {
+		rc = cli_usage_error(run_usage, "run: --destructive only applies to an --io-device");
 		goto out;
 	}
 	for (i = 0; bench_table[i]; i++)
@@ -468,6 +628,7 @@ out:
 	result_free(res);
 	topo_close(topo);
 	free(only);
+	free(tune);
 	return rc;
 }
 

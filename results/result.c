@@ -167,6 +167,19 @@ void metric_set_hist(struct metric *m, struct hist *h)
 	m->p999 = (double)hist_quantile(h, 0.999);
 }
 
+void metric_set_values(struct metric *m, const double *v, size_t n)
+{
+	m->n = n;
+	m->min = n ? stats_quantile(v, n, 0) : 0;
+	m->max = n ? stats_quantile(v, n, 1) : 0;
+	m->mean = n ? stats_mean(v, n) : 0;
+	m->stddev = n > 1 ? stats_stddev(v, n) : 0;
+	m->p50 = n ? stats_quantile(v, n, 0.5) : 0;
+	m->p90 = n ? stats_quantile(v, n, 0.9) : 0;
+	m->p99 = n ? stats_quantile(v, n, 0.99) : 0;
+	m->p999 = n ? stats_quantile(v, n, 0.999) : 0;
+}
+
 static int rep_index(const struct metric *m, const char *stat)
 {
 	size_t i;

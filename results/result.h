@@ -71,6 +71,8 @@ struct metric *result_add_metric(struct result *r, const char *name,
 				 const char *unit, enum better better);
 /* Fill n/min/mean/stddev/quantiles from h and take ownership of h (freeing a previous one). */
 void metric_set_hist(struct metric *m, struct hist *h);
+/* Fill n/min/mean/stddev/quantiles from n plain values (a rate per repetition). */
+void metric_set_values(struct metric *m, const double *v, size_t n);
 /*
  * Append one repetition value of statistic stat ("p50", 1..7 characters).
  * 0, -EINVAL (v not finite, bad stat), -ENOSPC (a 5th statistic), -ENOMEM.
