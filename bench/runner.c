@@ -19,12 +19,19 @@
 #include "probes/probe.h"
 
 extern const struct bench bench_sched_wakeup_futex, bench_sched_wakeup_pipe, bench_sched_ctxswitch;
+extern const struct bench bench_net_tcp_rr_lo, bench_net_tcp_rr_veth, bench_net_tcp_rr_bridge,
+	bench_net_udp_rr_lo, bench_net_udp_rr_veth, bench_net_udp_rr_bridge, bench_net_tcp_crr_lo,
+	bench_net_tcp_crr_veth, bench_net_tcp_crr_bridge, bench_net_tcp_stream_lo,
+	bench_net_tcp_stream_veth, bench_net_tcp_stream_bridge;
 
 /* Adding a bench: one file in bench/ and one line here. */
 const struct bench *const bench_table[] = {
 	&bench_sched_wakeup_futex,
 	&bench_sched_wakeup_pipe,
 	&bench_sched_ctxswitch,
+	&bench_net_tcp_rr_lo, &bench_net_udp_rr_lo, &bench_net_tcp_crr_lo, &bench_net_tcp_stream_lo,
+	&bench_net_tcp_rr_veth, &bench_net_udp_rr_veth, &bench_net_tcp_crr_veth, &bench_net_tcp_stream_veth,
+	&bench_net_tcp_rr_bridge, &bench_net_udp_rr_bridge, &bench_net_tcp_crr_bridge, &bench_net_tcp_stream_bridge,
 	NULL,
 };
 
