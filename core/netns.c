@@ -145,6 +145,7 @@ int netns_supported(char *why, size_t len)
 	netns_name(name, sizeof(name), getpid(), 0, 'p');
 	rc = ip_cmd(err, sizeof(err), "netns", "add", name, NULL);
 	if (rc) {
+		delete_named(name);	/* the file ip may have made before the kernel said no */
 		snprintf(cached_why, sizeof(cached_why), "creating a network namespace is not permitted here: %s",
 			 err);
 		goto out;
@@ -164,10 +165,11 @@ struct tune_job {
 	const char *const *tune;
 	const char *key;	/* the key that failed */
 	int rc;
+	int at_write;		/* it failed writing the value, not opening the key */
 };
 
 /* Write value into the sysctl at path of the calling thread's namespace. */
-static int write_sysctl(const char *path, const char *value)
+static int write_sysctl(const char *path, const char *value, int *at_write)
 {
 	size_t n = strlen(value);
 	ssize_t w;
@@ -176,6 +178,7 @@ static int write_sysctl(const char *path, const char *value)
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	*at_write = 1;
 	w = write(fd, value, n);
 	if (w < 0)
 		rc = -errno;
@@ -222,7 +225,7 @@ static void *tune_thread(void *arg)
 		if (rc == 1)
 			continue;
 		if (!rc)
-			rc = write_sysctl(path, eq + 1);
+			rc = write_sysctl(path, eq + 1, &job->at_write);
 		if (rc) {
 			job->key = job->tune[i];
 			job->rc = rc;
@@ -258,15 +261,17 @@ static int apply_tune(int nsfd, const char *ns, const char *const *tune, char *e
 	k = strcspn(job.key, "=");
 	snprintf(key, sizeof(key), "%.*s", (int)(k < sizeof(key) ? k : sizeof(key) - 1), job.key);
 	prc = netns_tune_path(key, path, sizeof(path));
+	if (prc < 0) {
+		snprintf(err, len, "--tune %s: not a net.* sysctl (net benches take net.*, io benches block.*)",
+			 job.key);
+		return -EINVAL;
+	}
+	if (job.at_write) {
+		snprintf(err, len, "--tune %s: the kernel rejected the value in namespace %s: %s", job.key, ns,
+			 strerror(-job.rc));
+		return job.rc;
+	}
 	switch (job.rc) {
-	case -EINVAL:
-		if (prc < 0) {
-			snprintf(err, len, "--tune %s: not a net.* sysctl (net benches take net.*, io benches block.*)",
-				 job.key);
-			break;
-		}
-		snprintf(err, len, "--tune %s: the kernel rejected the value (in namespace %s)", job.key, ns);
-		break;
 	case -ENOENT:
 		/* this thread is still in the host's namespace: does the host have the key? */
 		if (!access(path, F_OK)) {
@@ -305,6 +310,7 @@ static int add_ns(struct netns_topo *t, enum netns_side side, unsigned seq, cons
 	netns_name(t->name[side], sizeof(t->name[side]), getpid(), seq, roles[side]);
 	rc = ip_cmd(err, len, "netns", "add", t->name[side], NULL);
 	if (rc) {
+		delete_named(t->name[side]);
 		t->name[side][0] = '\0';
 		return rc;
 	}
