@@ -588,11 +588,11 @@ static json_t *net_params(const struct net_bench *nb, unsigned size)
 
 	for (i = 0; i < nb->nt.nns; i++)
 		json_array_append_new(ns, json_string(nb->nt.name[i]));
-	p = json_pack("{s:s, s:s, s:{s:s, s:o, s:o}, s:{s:s, s:s, s:i}, s:o}", "path",
+	p = json_pack("{s:s, s:s, s:{s:s, s:o, s:o}, s:{s:s, s:s}, s:i, s:o}", "path",
 		      netns_path_name(nb->cfg->path), "transport", is_tcp(nb->cfg) ? "tcp" : "udp", "pinning",
 		      "pair", topo_pair_name(pair_of(ctx)), "client", topo_cpu_json(ctx->topo, nb->cpu[0]),
-		      "server", topo_cpu_json(ctx->topo, nb->cpu[1]), "server", "address", nb->nt.addr[1],
-		      "client_address", nb->nt.addr[0], "port", (int)nb->port, "namespaces", ns);
+		      "server", topo_cpu_json(ctx->topo, nb->cpu[1]), "addresses", "client", nb->nt.addr[0],
+		      "server", nb->nt.addr[1], "port", (int)nb->port, "namespaces", ns);
 	if (!p) {
 		json_decref(tune);
 		return NULL;

@@ -266,7 +266,7 @@ static int apply_tune(int nsfd, const char *ns, const char *const *tune, char *e
 			 job.key);
 		return -EINVAL;
 	}
-	if (job.at_write) {
+	if (job.at_write && job.rc != -EPERM && job.rc != -EACCES) {
 		snprintf(err, len, "--tune %s: the kernel rejected the value in namespace %s: %s", job.key, ns,
 			 strerror(-job.rc));
 		return job.rc;
