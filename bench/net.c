@@ -26,7 +26,7 @@ struct net_cfg {
 	enum netns_path path;
 };
 
-#define STREAM_CHUNK	(128 * 1024)	/* one send() of the stream: what iperf3 writes by default */
+#define STREAM_CHUNK	131072	/* one send() of the stream: what iperf3 writes by default */
 #define UDP_MAX		65507		/* the largest UDP payload over IPv4 */
 #define RTT_SAMPLE_NS	1000000		/* the stream's sender reads tcpi_rtt once a millisecond */
 #define UDP_WAIT_S	1		/* a reply later than this is a lost datagram */
@@ -332,7 +332,7 @@ static int client_rr(struct net_rep *r, char *buf)
 {
 	unsigned size = r->nb->size;
 	uint64_t t0, t1;
-	int fd, rc;
+	int fd = -1, rc;
 
 	rc = client_connect(r, &fd);
 	if (rc)
@@ -411,7 +411,7 @@ static int client_stream(struct net_rep *r, char *buf)
 	uint64_t now, next_rtt = 0;
 	struct tcp_info ti;
 	socklen_t tlen;
-	int fd, rc;
+	int fd = -1, rc;
 	ssize_t w;
 
 	rc = client_connect(r, &fd);

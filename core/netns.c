@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -79,19 +78,16 @@ int netns_tune_path(const char *key, char *path, size_t len)
 	return 0;
 }
 
-/* Run ip with the given arguments (NULL-terminated); err names the command when it fails. */
-static int ip_cmd(char *err, size_t len, ...)
+/* Run ip with args (NULL-terminated); err names the command when it fails. */
+static int ip_run(char *err, size_t len, const char *const *args)
 {
 	char *argv[16], cmd[256];
 	size_t n = 0, off = 0;
-	va_list ap;
 	int rc;
 
 	argv[n++] = "ip";
-	va_start(ap, len);
-	while (n < ARRAY_SIZE(argv) - 1 && (argv[n] = va_arg(ap, char *)))
-		n++;
-	va_end(ap);
+	while (n < ARRAY_SIZE(argv) - 1 && *args)
+		argv[n++] = (char *)*args++;
 	argv[n] = NULL;
 	rc = spawn_capture(argv, NULL, 0);
 	if (!rc)
@@ -108,6 +104,8 @@ static int ip_cmd(char *err, size_t len, ...)
 		snprintf(err, len, "`%s` failed (exit %d)", cmd, rc);
 	return rc < 0 ? rc : -EIO;
 }
+
+#define ip_cmd(err, len, ...) ip_run(err, len, (const char *const[]){ __VA_ARGS__, NULL })
 
 /* What `ip netns delete` does: detach the namespace's bind mount and remove its file. */
 static void delete_named(const char *name)
@@ -143,7 +141,7 @@ int netns_supported(char *why, size_t len)
 		goto out;
 	}
 	netns_name(name, sizeof(name), getpid(), 0, 'p');
-	rc = ip_cmd(err, sizeof(err), "netns", "add", name, NULL);
+	rc = ip_cmd(err, sizeof(err), "netns", "add", name);
 	if (rc) {
 		delete_named(name);	/* the file ip may have made before the kernel said no */
 		snprintf(cached_why, sizeof(cached_why), "creating a network namespace is not permitted here: %s",
@@ -307,8 +305,10 @@ static int add_ns(struct netns_topo *t, enum netns_side side, unsigned seq, cons
 	char path[128];
 	int rc;
 
+	if ((unsigned)side >= NETNS_MAX)
+		return -EINVAL;
 	netns_name(t->name[side], sizeof(t->name[side]), getpid(), seq, roles[side]);
-	rc = ip_cmd(err, len, "netns", "add", t->name[side], NULL);
+	rc = ip_cmd(err, len, "netns", "add", t->name[side]);
 	if (rc) {
 		delete_named(t->name[side]);
 		t->name[side][0] = '\0';
@@ -332,7 +332,7 @@ static int add_ns(struct netns_topo *t, enum netns_side side, unsigned seq, cons
 	rc = apply_tune(t->fd[side], t->name[side], tune, err, len);
 	if (rc)
 		return rc;
-	return ip_cmd(err, len, "-n", t->name[side], "link", "set", "lo", "up", NULL);
+	return ip_cmd(err, len, "-n", t->name[side], "link", "set", "lo", "up");
 }
 
 /* A veth pair: end a in namespace na, end b in nb, both up. */
@@ -342,11 +342,11 @@ static int add_veth(struct netns_topo *t, enum netns_side na, const char *a, enu
 	int rc;
 
 	rc = ip_cmd(err, len, "-n", t->name[na], "link", "add", a, "type", "veth", "peer", "name", b, "netns",
-		    t->name[nb], NULL);
+		    t->name[nb]);
 	if (!rc)
-		rc = ip_cmd(err, len, "-n", t->name[na], "link", "set", a, "up", NULL);
+		rc = ip_cmd(err, len, "-n", t->name[na], "link", "set", a, "up");
 	if (!rc)
-		rc = ip_cmd(err, len, "-n", t->name[nb], "link", "set", b, "up", NULL);
+		rc = ip_cmd(err, len, "-n", t->name[nb], "link", "set", b, "up");
 	return rc;
 }
 
@@ -356,7 +356,7 @@ static int add_addr(struct netns_topo *t, enum netns_side side, const char *dev,
 	char cidr[24];
 
 	snprintf(cidr, sizeof(cidr), "%s/%s", t->addr[side == NETNS_SERVER], prefix);
-	return ip_cmd(err, len, "-n", t->name[side], "addr", "add", cidr, "dev", dev, NULL);
+	return ip_cmd(err, len, "-n", t->name[side], "addr", "add", cidr, "dev", dev);
 }
 
 int netns_build(struct netns_topo *t, enum netns_path path, const char *const *tune, char *err, size_t len)
@@ -406,17 +406,17 @@ int netns_build(struct netns_topo *t, enum netns_path path, const char *const *t
 			rc = add_addr(t, NETNS_SERVER, sa, "24", err, len);
 		break;
 	case NETNS_BRIDGE:
-		rc = ip_cmd(err, len, "-n", t->name[NETNS_BRIDGE_NS], "link", "add", br, "type", "bridge", NULL);
+		rc = ip_cmd(err, len, "-n", t->name[NETNS_BRIDGE_NS], "link", "add", br, "type", "bridge");
 		if (!rc)
-			rc = ip_cmd(err, len, "-n", t->name[NETNS_BRIDGE_NS], "link", "set", br, "up", NULL);
+			rc = ip_cmd(err, len, "-n", t->name[NETNS_BRIDGE_NS], "link", "set", br, "up");
 		if (!rc)
 			rc = add_veth(t, NETNS_CLIENT, ca, NETNS_BRIDGE_NS, cb, err, len);
 		if (!rc)
 			rc = add_veth(t, NETNS_SERVER, sa, NETNS_BRIDGE_NS, sb, err, len);
 		if (!rc)
-			rc = ip_cmd(err, len, "-n", t->name[NETNS_BRIDGE_NS], "link", "set", cb, "master", br, NULL);
+			rc = ip_cmd(err, len, "-n", t->name[NETNS_BRIDGE_NS], "link", "set", cb, "master", br);
 		if (!rc)
-			rc = ip_cmd(err, len, "-n", t->name[NETNS_BRIDGE_NS], "link", "set", sb, "master", br, NULL);
+			rc = ip_cmd(err, len, "-n", t->name[NETNS_BRIDGE_NS], "link", "set", sb, "master", br);
 		if (!rc)
 			rc = add_addr(t, NETNS_CLIENT, ca, "24", err, len);
 		if (!rc)
