@@ -56,6 +56,7 @@ struct net_rep {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int ready;			/* server: 1 listening, < 0 failed */
+	int setup_err;			/* server: why it could not listen */
 	int err[2];
 	uint64_t txns, connects;
 	uint64_t bytes, t_first, t_last;	/* stream, at the receiver */
@@ -272,6 +273,7 @@ static void *server_main(void *arg)
 	if (!rc)
 		rc = server_listen(r);
 	pthread_mutex_lock(&r->mu);
+	r->setup_err = rc;
 	r->ready = rc ? -1 : 1;
 	pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
@@ -494,6 +496,8 @@ static int run_rep(struct net_bench *nb, double seconds, struct hist *h, struct 
 		rc = -pthread_create(&tc, NULL, client_main, r);
 		if (!rc)
 			pthread_join(tc, NULL);
+	} else {
+		rc = r->setup_err;
 	}
 	/* wake the server wherever it waits: accept, recv */
 	atomic_store(&r->stop, 1);
