@@ -14,7 +14,7 @@ PKG_CONFIG ?= pkg-config
 BIN       ?= nodeperf
 
 VERSION := 0.1.0
-PKGS    := libbpf hwloc jansson zlib
+PKGS    := libbpf hwloc jansson zlib liburing
 ARCH    := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CFLAGS   ?= -O2 -g

@@ -19,12 +19,22 @@
 #include "probes/probe.h"
 
 extern const struct bench bench_sched_wakeup_futex, bench_sched_wakeup_pipe, bench_sched_ctxswitch;
+extern const struct bench bench_io_randread_psync, bench_io_randread_uring, bench_io_randread_qd32,
+	bench_io_randwrite_psync, bench_io_randwrite_uring, bench_io_fsync, bench_io_seqread, bench_io_seqwrite;
 
 /* Adding a bench: one file in bench/ and one line here. */
 const struct bench *const bench_table[] = {
 	&bench_sched_wakeup_futex,
 	&bench_sched_wakeup_pipe,
 	&bench_sched_ctxswitch,
+	&bench_io_randread_psync,
+	&bench_io_randread_uring,
+	&bench_io_randread_qd32,
+	&bench_io_randwrite_psync,
+	&bench_io_randwrite_uring,
+	&bench_io_fsync,
+	&bench_io_seqread,
+	&bench_io_seqwrite,
 	NULL,
 };
 
