@@ -1388,7 +1388,7 @@ static void print_block_breakdown(const struct result *r, FILE *out)
 		double dev = 0, q;
 
 		ops = json_object_get(m->params, "device_ops");
-		if (strcmp(m->unit, "ns") || !disk || !*disk || !json_is_array(ops) || !m->probes)
+		if (strcmp(m->unit, "ns") != 0 || !disk || !*disk || !json_is_array(ops) || !m->probes)
 			continue;
 		json_array_foreach(ops, k, op)
 			dev += json_is_string(op) ? biolat_p50(m, disk, json_string_value(op)) : NAN;
