@@ -222,7 +222,9 @@ static int fill_file(const char *path, uint64_t size, char *why, size_t len)
 			 (unsigned long long)(size >> 20), strerror(-rc));
 	else if (rc == -EINVAL)
 		say(why, len, "%s: the file system refuses O_DIRECT writes (EINVAL)", path);
-	else if (rc && rc != -EINTR)
+	else if (rc == -EINTR)
+		say(why, len, "interrupted while writing the test file; it was removed");
+	else if (rc)
 		say(why, len, "writing %s: %s; it was removed", path, strerror(-rc));
 	return rc;
 }

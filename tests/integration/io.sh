@@ -209,6 +209,23 @@ assert len(sk) == 8 and all('space' in r for r in sk.values()), sk"
 else
 	fail "make a small ext4"
 fi
+# EACCES: root may write anywhere, so an unprivileged user is refused a root-only dir
+if command -v setpriv >/dev/null; then
+	chmod 755 "$W"
+	mkdir -m 1777 "$W/pub"
+	mkdir -m 700 "$W/priv"
+	expect_exit "--io-dir the user may not write: skipped" 0 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$NODEPERF" run --only io.randread.4k.psync $FAST --no-probes --tmpdir "$W/pub" --io-dir "$W/priv" \
+		--out "$W/pub/eacces.json"
+	pycheck "the reason says permission denied" "$W/pub/eacces.json" "
+sk = {s['bench']: s['reason'] for s in d['skipped']}
+assert 'ermission denied' in sk.get('io.randread.4k.psync', ''), sk"
+	rm -f "$W/pub/eacces.json"
+	check "nothing left by the refused user" no_leftovers "$W/pub"
+	chmod 700 "$W"
+else
+	skip "EACCES" "setpriv is not installed"
+fi
 check "nothing left in the scratch dirs of the refused runs" no_leftovers "$W/s5"
 
 # --- SIGINT while the benches run ---
