@@ -247,3 +247,22 @@ else
 	wait $NPID
 	fail "SIGINT: the run never made its loop device" "$(head -c 300 "$T/int.err")"
 fi
+
+# --- SIGKILL: no handler runs; the kernel detaches the autoclear loop device when the fd closes ---
+mkdir "$W/s7"
+"$NODEPERF" run --only 'io.*' --reps 50 --rep-time 0.2 --tmpdir "$W/s7" --out "$T/kill.json" \
+	--tune block.scheduler=none >/dev/null 2>&1 &
+NPID=$!
+has_loop7() { losetup -a 2>/dev/null | grep -q "$W/s7/"; }
+no_loop7() { ! has_loop7; }
+if settled has_loop7; then
+	kill -KILL $NPID
+	wait $NPID
+	check "SIGKILL: the loop device detaches by itself" settled no_loop7
+	check "SIGKILL: the file is left in a nodeperf-PID-* dir for \`nodeperf cleanup\`" sh -c \
+		"ls -d '$W/s7'/nodeperf-$NPID-* >/dev/null"
+else
+	kill -KILL $NPID 2>/dev/null
+	wait $NPID
+	fail "SIGKILL: the run never made its loop device"
+fi
