@@ -14,7 +14,7 @@ PKG_CONFIG ?= pkg-config
 BIN       ?= nodeperf
 
 VERSION := 0.1.0
-PKGS    := libbpf hwloc jansson zlib
+PKGS    := libbpf hwloc jansson zlib liburing
 ARCH    := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CFLAGS   ?= -O2 -g
@@ -117,6 +117,7 @@ bench-self: all $(BUILD)/bench/self/hist_record
 	sh bench/self/probe-cost ./$(BIN)
 	sh bench/self/bpf-floor
 	sh bench/self/net-vs-sockperf ./$(BIN)
+	sh bench/self/io-vs-fio ./$(BIN)
 
 # minutes: 10 A/A pairs and 10 pairs with a real injected slowdown
 gate-quality: all

@@ -23,6 +23,8 @@ extern const struct bench bench_net_tcp_rr_lo, bench_net_tcp_rr_veth, bench_net_
 	bench_net_udp_rr_lo, bench_net_udp_rr_veth, bench_net_udp_rr_bridge, bench_net_tcp_crr_lo,
 	bench_net_tcp_crr_veth, bench_net_tcp_crr_bridge, bench_net_tcp_stream_lo,
 	bench_net_tcp_stream_veth, bench_net_tcp_stream_bridge;
+extern const struct bench bench_io_randread_psync, bench_io_randread_uring, bench_io_randread_qd32,
+	bench_io_randwrite_psync, bench_io_randwrite_uring, bench_io_fsync, bench_io_seqread, bench_io_seqwrite;
 
 /* Adding a bench: one file in bench/ and one line here. */
 const struct bench *const bench_table[] = {
@@ -32,6 +34,14 @@ const struct bench *const bench_table[] = {
 	&bench_net_tcp_rr_lo, &bench_net_udp_rr_lo, &bench_net_tcp_crr_lo, &bench_net_tcp_stream_lo,
 	&bench_net_tcp_rr_veth, &bench_net_udp_rr_veth, &bench_net_tcp_crr_veth, &bench_net_tcp_stream_veth,
 	&bench_net_tcp_rr_bridge, &bench_net_udp_rr_bridge, &bench_net_tcp_crr_bridge, &bench_net_tcp_stream_bridge,
+	&bench_io_randread_psync,
+	&bench_io_randread_uring,
+	&bench_io_randread_qd32,
+	&bench_io_randwrite_psync,
+	&bench_io_randwrite_uring,
+	&bench_io_fsync,
+	&bench_io_seqread,
+	&bench_io_seqwrite,
 	NULL,
 };
 
