@@ -689,7 +689,7 @@ int cmd_list(int argc, char **argv)
 		{ 0 },
 	};
 	json_t *benches, *probes, *v;
-	int c, as_json = 0;
+	int c, as_json = 0, wname = 5, wprobes = 6;
 	unsigned i, s, k;
 	size_t j;
 
@@ -730,7 +730,19 @@ int cmd_list(int argc, char **argv)
 		json_decref(doc);
 		return 0;
 	}
-	printf("%-22s %-20s %-10s %s\n", "BENCH", "SUITES", "PROBES", "WHAT");
+	/* column widths from the longest bench name and probe list */
+	for (i = 0; bench_table[i]; i++) {
+		const struct bench *b = bench_table[i];
+		int w = 0;
+
+		if ((int)strlen(b->name) > wname)
+			wname = (int)strlen(b->name);
+		for (k = 0; b->probes && b->probes[k]; k++)
+			w += (int)strlen(b->probes[k]) + !!k;
+		if (w > wprobes)
+			wprobes = w;
+	}
+	printf("%-*s %-20s %-*s %s\n", wname, "BENCH", "SUITES", wprobes, "PROBES", "WHAT");
 	json_array_foreach(benches, j, v) {
 		char ss[64] = "", ps[64] = "";
 		size_t off = 0, poff = 0, x;
@@ -740,7 +752,7 @@ int cmd_list(int argc, char **argv)
 			off += (size_t)snprintf(ss + off, sizeof(ss) - off, "%s%s", off ? "," : "", json_string_value(e));
 		json_array_foreach(json_object_get(v, "probes"), x, e)
 			poff += (size_t)snprintf(ps + poff, sizeof(ps) - poff, "%s%s", poff ? "," : "", json_string_value(e));
-		printf("%-22s %-20s %-10s %s\n", json_string_value(json_object_get(v, "name")), ss, ps,
+		printf("%-*s %-20s %-*s %s\n", wname, json_string_value(json_object_get(v, "name")), ss, wprobes, ps,
 		       json_string_value(json_object_get(v, "summary")));
 	}
 	printf("\n%-12s %-11s %-52s %s\n", "PROBE", "RUNG HERE", "TRACEPOINTS", "WHAT");
