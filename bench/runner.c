@@ -355,8 +355,6 @@ static int print_markers(const struct result *res, const char *host, int rc)
 	json_decref(doc);
 	if (!text)
 		return -ENOMEM;
-	/* stderr first: in a pod log the two streams interleave by arrival */
-	fflush(stderr);
 	collect_print_markers(stdout, node && *node ? node : host, rc, text, strlen(text));
 	free(text);
 	return 0;
@@ -565,6 +563,17 @@ int cmd_run(int argc, char **argv)
 	if (optind < argc) {
 		rc = cli_usage_error(run_usage, "run: unexpected argument '%s'", argv[optind]);
 		goto out;
+	}
+	if (log_markers) {
+		/*
+		 * One stream: a container runtime reads a pod's stdout and stderr
+		 * separately, so a diagnostic could land inside the result line.
+		 * kubectl logs merges the two anyway.
+		 */
+		fflush(stderr);
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		if (dup2(STDOUT_FILENO, STDERR_FILENO) < 0)
+			log_warn("run: cannot send diagnostics to stdout: %m");
 	}
 	if (ctx.destructive && !ctx.io_device) {
 		rc = cli_usage_error(run_usage, "run: --destructive only applies to an --io-device");
