@@ -318,7 +318,7 @@ static int kubectl(const struct collect_opts *o, const char *path, char *buf, si
 	if (!path)
 		return spawn_capture((char *const *)argv, buf, len);
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	posix_spawn_file_actions_addopen(&fa, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	rc = posix_spawnp(&pid, "kubectl", &fa, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
