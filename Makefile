@@ -129,14 +129,15 @@ STATIC_BUILD   ?= build-static
 # This CI machine: hybrid cgroups, which podman's systemd manager and crun
 # refuse, and rlimits root here cannot raise (podman asks for more nproc and
 # nofile than the hard limits): lower, explicit ones work. The build runs no
-# command, so the ulimits only matter to a RUN someone adds.
+# command, so the ulimits only matter to a RUN someone adds; --layers=false:
+# no intermediate images left in the store (nothing to cache in one COPY).
 PODMAN_FLAGS   ?= --cgroup-manager=cgroupfs --runtime runc
 PODMAN_ULIMITS ?= --ulimit nofile=16384:16384 --ulimit nproc=16384:16384
 
 image:
 	@$(MAKE) --no-print-directory STATIC=1 BUILD=$(STATIC_BUILD) BIN=$(STATIC_BUILD)/nodeperf all
 	sh deploy/image-root.sh $(STATIC_BUILD)/nodeperf $(STATIC_BUILD)/image
-	$(PODMAN) $(PODMAN_FLAGS) build $(PODMAN_ULIMITS) --build-arg VERSION=$(VERSION) \
+	$(PODMAN) $(PODMAN_FLAGS) build --layers=false $(PODMAN_ULIMITS) --build-arg VERSION=$(VERSION) \
 		-f deploy/Containerfile -t $(IMAGE) $(STATIC_BUILD)/image
 
 # --- tests ---

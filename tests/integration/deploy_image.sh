@@ -40,6 +40,32 @@ case $out in "nodeperf "*) pass "static binary runs in the bare image: $out" ;; 
 out=$($PODMAN run --rm $ULIMITS --entrypoint /opt/nodeperf/bin/busybox "$IMG" ls /usr 2>&1)
 [ -z "$out" ] && pass "bare image: /usr is empty (no loader, no libraries)" || fail "bare image /usr" "$out"
 
+# libcuda from the static binary: a stand-in driver library (needs libc and libm) loaded by
+# core/dl.c in a static program, in the bare image and with the node's /usr mounted.
+mkdir -p "$T/dl"
+if cc -O2 -shared -fPIC -Wl,-soname,libnpfake.so.1 -o "$T/dl/libnpfake.so.1" "$TOP/tests/deploy/fakelib.c" -lm &&
+	cc -O2 -static -D_GNU_SOURCE -I"$TOP" -o "$T/dl/dlcheck" "$TOP/tests/deploy/dlcheck.c" "$TOP/core/dl.c" \
+		"$TOP/core/util.c" "$TOP/core/log.c" 2>"$T/dl.err"; then
+	DL="--rm $ULIMITS -v $T/dl:/t:ro -e NODEPERF_LIB_DIRS=/t --entrypoint /t/dlcheck"
+	# shellcheck disable=SC2086
+	out=$($PODMAN run $DL "$IMG" libnpfake.so.1 2>&1)
+	case $out in "static /opt/nodeperf/glibc/libc.so.6 $(getconf GNU_LIBC_VERSION | sed 's/glibc //') 42")
+		pass "static dlopen in the bare image binds the library to the bundled glibc" ;;
+	*) fail "static dlopen in the bare image" "$out" ;; esac
+	# shellcheck disable=SC2086
+	out=$($PODMAN run $DL -v /usr:/usr:ro "$IMG" libnpfake.so.1 2>&1)
+	case $out in "static /opt/nodeperf/glibc/libc.so.6 "*)
+		pass "with the node's /usr mounted, still the bundled glibc (not the node's)" ;;
+	*) fail "static dlopen with the node's /usr" "$out" ;; esac
+	# shellcheck disable=SC2086
+	out=$($PODMAN run $DL -e NODEPERF_GLIBC_DIR= "$IMG" libnpfake.so.1 2>&1)
+	case $out in "refused: this static nodeperf (glibc "*"the node has none found"*)
+		pass "without a glibc of its version the static binary refuses, saying why" ;;
+	*) fail "static dlopen without glibc" "$out" ;; esac
+else
+	fail "build the dlopen check" "$(head -c 300 "$T/dl.err")"
+fi
+
 # The DaemonSet's pod as podman flags (tests/deploy/podman_args.py), the I/O hostPath on a scratch dir.
 mkdir -p "$T/io" "$T/logs"
 $PY "$TOP/tests/deploy/podman_args.py" "$TOP/deploy/daemonset.yaml" np-test-node /var/lib/nodeperf/io="$T/io" >"$T/args" ||
@@ -104,3 +130,6 @@ python_ok=$($PY -c 'import json,sys; import jsonschema; jsonschema.validate(json
 
 # nothing of this run left: the container is gone, and the image after the trap
 $PODMAN ps -a --format '{{.Names}}' | grep -q "^$CTR\$" && fail "container removed" || pass "container removed"
+[ -n "$KEEP" ] && exit 0
+$PODMAN rmi -f "$IMG" >/dev/null 2>&1
+$PODMAN image exists "$IMG" && fail "image removed" || pass "image removed"
