@@ -175,6 +175,18 @@ def main():
           gc["name"] == ds["spec"]["template"]["spec"]["containers"][0]["name"] and
           all(m["name"] in gv and m.get("readOnly") for m in gc["volumeMounts"]))
 
+    ci_text = open(os.path.join(d, "ci", "release-gate.yml")).read()
+    ci = yaml.safe_load(ci_text)
+    runs = " ".join(st.get("run", "") for st in ci["jobs"]["gate"]["steps"])
+    check("ci/release-gate.yml: an example that parses, labelled as one", "EXAMPLE" in ci_text.split("\n")[0])
+    check("ci/release-gate.yml: deploys both pools, collects, compares with the shipped thresholds",
+          runs.count("deploy/daemonset.yaml") == 1 and runs.count("nodeperf collect --pool") == 2 and
+          "--thresholds results/thresholds.default --format junit" in runs and "--format md" in runs)
+    steps = ci["jobs"]["gate"]["steps"]
+    check("ci/release-gate.yml: removes the DaemonSets and publishes even on failure, then fails on a regression",
+          any("delete daemonset" in st.get("run", "") and st.get("if") == "always()" for st in steps) and
+          "exit 1" in steps[-1].get("run", ""))
+
     cf = open(os.path.join(d, "Containerfile")).read()
     check("Containerfile: FROM scratch, entrypoint the static binary",
           re.search(r"^FROM scratch\s*$", cf, re.M) is not None and

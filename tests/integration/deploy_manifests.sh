@@ -7,7 +7,7 @@ $PY "$TOP/tests/deploy/check_manifests.py" "$TOP/deploy"
 
 # The check must be able to fail: drop hostPID and a mount, make the QoS Burstable.
 mkdir -p "$T/bad"
-cp "$TOP/deploy/"* "$T/bad/"
+cp -r "$TOP/deploy/." "$T/bad/"
 sed -i -e '/hostPID: true/d' -e 's|mountPath: /sys/kernel/btf|mountPath: /sys/kernel/btf2|' \
 	-e '0,/memory: 2Gi/s//memory: 1Gi/' "$T/bad/daemonset.yaml"
 out=$($PY "$TOP/tests/deploy/check_manifests.py" "$T/bad")
