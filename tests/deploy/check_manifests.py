@@ -187,6 +187,13 @@ def main():
           any("delete daemonset" in st.get("run", "") and st.get("if") == "always()" for st in steps) and
           "exit 1" in steps[-1].get("run", ""))
 
+    cp = yaml.safe_load(open(os.path.join(d, "caps-patch.yaml")))
+    csc = cp["spec"]["template"]["spec"]["containers"][0]["securityContext"]
+    check("caps-patch.yaml: not privileged, exactly CAP_BPF/PERFMON/SYS_ADMIN/NET_ADMIN, seccomp unconfined",
+          csc.get("privileged") is False and csc["capabilities"]["drop"] == ["ALL"] and
+          sorted(csc["capabilities"]["add"]) == ["BPF", "NET_ADMIN", "PERFMON", "SYS_ADMIN"] and
+          csc.get("seccompProfile", {}).get("type") == "Unconfined", str(csc))
+
     cf = open(os.path.join(d, "Containerfile")).read()
     check("Containerfile: FROM scratch, entrypoint the static binary",
           re.search(r"^FROM scratch\s*$", cf, re.M) is not None and

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """podman_args.py - the podman run flags that reproduce a manifest's pod: security context, mounts, env.
 
-usage: podman_args.py MANIFEST NODE_NAME [HOSTPATH=LOCALDIR]... -- prints one argument per line:
+usage: podman_args.py MANIFEST NODE_NAME [--patch SECURITY_PATCH] [HOSTPATH=LOCALDIR]...
+prints one argument per line:
 the podman flags, then a line "--", then the container's args (the kubelet's $(VAR) expansion done).
+--patch takes the container securityContext of a strategic-merge patch (deploy/caps-patch.yaml).
 hostPath volumes are bind-mounted from the same host path unless remapped (a scratch dir for the
 I/O directory on a CI machine); emptyDirs become tmpfs; resources become --cpus/--memory.
 """
@@ -25,11 +27,18 @@ def mem_bytes(q):
 
 
 def main():
-    path, node = sys.argv[1], sys.argv[2]
-    remap = dict(a.split("=", 1) for a in sys.argv[3:])
+    path, node, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
+    patch = None
+    if rest[:1] == ["--patch"]:
+        patch, rest = rest[1], rest[2:]
+    remap = dict(a.split("=", 1) for a in rest)
     tmpl = pod_of(path)
     spec, meta = tmpl["spec"], tmpl.get("metadata", {})
     (ctr,) = spec["containers"]
+    if patch:
+        (pc,) = yaml.safe_load(open(patch))["spec"]["template"]["spec"]["containers"]
+        assert pc["name"] == ctr["name"], "the patch names another container"
+        ctr["securityContext"] = pc["securityContext"]
     out = []
     if spec.get("hostPID"):
         out += ["--pid", "host"]
@@ -38,8 +47,14 @@ def main():
     sc = ctr.get("securityContext", {})
     if sc.get("privileged"):
         out.append("--privileged")
+    for cap in sc.get("capabilities", {}).get("drop", []):
+        out += ["--cap-drop", cap.lower()]
     for cap in sc.get("capabilities", {}).get("add", []):
         out += ["--cap-add", cap]
+    if sc.get("seccompProfile", {}).get("type") == "Unconfined":
+        out += ["--security-opt", "seccomp=unconfined"]
+    if sc.get("allowPrivilegeEscalation") is False:
+        out += ["--security-opt", "no-new-privileges"]
     ann = meta.get("annotations", {})
     if ann.get(f"container.apparmor.security.beta.kubernetes.io/{ctr['name']}") == "unconfined":
         out += ["--security-opt", "apparmor=unconfined"]

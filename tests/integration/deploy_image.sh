@@ -90,6 +90,19 @@ rc=$?
 [ $rc -eq 0 ] && grep -q '[0-9]' "$T/probe.out" && pass "probe runqlat --duration 1 in the pod" ||
 	fail "probe runqlat in the pod" "exit $rc: $(head -c 300 "$T/err")"
 
+# The precise-capability variant (deploy/caps-patch.yaml): snapshot and a probe still work.
+$PY "$TOP/tests/deploy/podman_args.py" "$TOP/deploy/daemonset.yaml" np-test-node --patch "$TOP/deploy/caps-patch.yaml" \
+	/var/lib/nodeperf/io="$T/io" >"$T/capargs" || fail "caps variant to podman flags"
+CAPFLAGS=$(sed '/^--$/,$d' "$T/capargs" | tr '\n' ' ')
+case $CAPFLAGS in *--privileged*) fail "caps variant is not privileged" "$CAPFLAGS" ;; esac
+# shellcheck disable=SC2086
+$PODMAN run --rm $ULIMITS $CAPFLAGS "$IMG" snapshot >/dev/null 2>"$T/err" &&
+	pass "snapshot with only CAP_BPF/PERFMON/SYS_ADMIN/NET_ADMIN" || fail "snapshot with caps" "$(head -c 300 "$T/err")"
+# shellcheck disable=SC2086
+$PODMAN run --rm $ULIMITS $CAPFLAGS "$IMG" probe runqlat --duration 1 >"$T/probe.out" 2>"$T/err" &&
+	pass "probe runqlat with only CAP_BPF/PERFMON/SYS_ADMIN/NET_ADMIN" ||
+	fail "probe runqlat with caps" "$(head -c 300 "$T/err")"
+
 # The DaemonSet's own command (suite, --log-markers, --hold) narrowed to a short sched run.
 # shellcheck disable=SC2086
 $PODMAN run -d --name "$CTR" $ULIMITS $FLAGS "$IMG" $ARGS --only 'sched.*' --reps 3 --rep-time 0.2 >/dev/null 2>"$T/err" ||
