@@ -72,7 +72,7 @@ static int static_glibc(char *why, size_t len)
 		return 0;
 	if (dir && *dir) {
 		snprintf(path, sizeof(path), "%s/VERSION", dir);
-		if (read_small(path, ver, sizeof(ver)) < 0 || strcmp(ver, gnu_get_libc_version())) {
+		if (read_small(path, ver, sizeof(ver)) < 0 || strcmp(ver, gnu_get_libc_version()) != 0) {
 			snprintf(why, len, "NODEPERF_GLIBC_DIR=%s does not hold glibc %s (VERSION: %s)", dir,
 				 gnu_get_libc_version(), ver[0] ? ver : "missing");
 			return -ENOENT;
@@ -95,7 +95,7 @@ static int static_glibc(char *why, size_t len)
 		if (!file_glibc_version(path, ver, sizeof(ver)))
 			break;
 	}
-	if (!driver_dirs[i] || strcmp(ver, gnu_get_libc_version())) {
+	if (!driver_dirs[i] || strcmp(ver, gnu_get_libc_version()) != 0) {
 		snprintf(why, len,
 			 "this static nodeperf (glibc %s) can only load shared libraries with that glibc, "
 			 "and the node has %s; run it from the image (it ships glibc %s) or use the dynamic build",

@@ -392,7 +392,7 @@ static int kubectl_fetch(const struct collect_opts *o, char **nodes, size_t nnod
 				continue;
 			text = read_all(path, &len);
 			/* ended: the end marker is there, or the pod is no longer running */
-			if (text && (last_marker(text, len, COLLECT_END) >= 0 || strcmp(pods[i].phase, "Running"))) {
+			if (text && (last_marker(text, len, COLLECT_END) >= 0 || strcmp(pods[i].phase, "Running") != 0)) {
 				pods[i].done = 1;
 				pending--;
 			}
