@@ -462,6 +462,12 @@ static int collect_kubectl(const struct collect_opts *o, char **nodes, size_t nn
 			bad++;
 			continue;
 		}
+		if (!pods[i].done && !strcmp(pods[i].phase, "Running")) {
+			log_err("node %s: pod %s is still running its suite (no end marker%s)", vnodes[i], pods[i].name,
+				o->timeout > 0 ? " within --timeout" : "; --timeout S waits for it");
+			bad++;
+			continue;
+		}
 		if (!strcmp(pods[i].phase, "Failed"))
 			log_err("node %s: pod %s failed", vnodes[i], pods[i].name);
 		snprintf(path, sizeof(path), "%s/logs/%s.log", o->out, vnodes[i]);

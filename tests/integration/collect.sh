@@ -74,11 +74,12 @@ K=$T/kbin
 mkdir -p "$K"
 cat >"$K/kubectl" <<KEOF
 #!/bin/sh
-# stand-in: the pool has 4 nodes; pods on 3 of them; one failed
+# stand-in: the pool has 5 nodes; pods on 4 of them; one failed, one still running
 case "\$*" in
-*"get nodes -l kubernetes.azure.com/agentpool=azl1"*) printf 'aks-azl1-0\naks-azl1-1\naks-azl1-2\naks-azl1-3\n' ;;
+*"get nodes -l kubernetes.azure.com/agentpool=azl1"*) printf 'aks-azl1-0\naks-azl1-1\naks-azl1-2\naks-azl1-3\naks-azl1-4\n' ;;
 *"get pods -l app.kubernetes.io/name=nodeperf"*)
-	printf 'np-a aks-azl1-0 Running\nnp-b aks-azl1-1 Failed\nnp-c aks-azl1-2 Running\nnp-x aks-other-9 Running\n' ;;
+	printf 'np-a aks-azl1-0 Running\nnp-b aks-azl1-1 Failed\nnp-c aks-azl1-2 Running\nnp-x aks-other-9 Running\nnp-d aks-azl1-4 Running\n' ;;
+*"logs np-d"*) head -n 3 "$F/pod-ok.log" ;;
 *"logs np-a"*) cat "$F/pod-ok.log" ;;
 *"logs np-b"*) cat "$F/pod-failed.log" ;;
 *"logs np-c"*) cat "$F/pod-ok.log" ;;
@@ -92,6 +93,7 @@ sed 's/^/    | /' "$T/err"
 [ $rc -eq 3 ] && pass "kubectl path: exit 3 with a failed pod and a node without one" || fail "kubectl path exit" "got $rc"
 has "kubectl path: the failed pod is named" "^nodeperf: error: node aks-azl1-1: pod np-b failed"
 has "kubectl path: the node without a pod is named" "^nodeperf: error: node aks-azl1-3: no pod matching"
+has "kubectl path: a pod still running is named" "^nodeperf: error: node aks-azl1-4: pod np-d is still running"
 [ -f "$T/k/aks-azl1-0.json" ] && [ -f "$T/k/aks-azl1-2.json" ] && [ ! -e "$T/k/aks-other-9.json" ] &&
 	[ -f "$T/k/logs/aks-azl1-0.log" ] && pass "kubectl path: results and logs per node of the pool only" ||
 	fail "kubectl path files" "$(ls -R "$T/k")"
