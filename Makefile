@@ -42,7 +42,7 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 # the skeletons embed the objects: keep them for bpftool and debugging
 .SECONDARY: $(BPF_SRCS:probes/%.bpf.c=$(BUILD)/probes/%.bpf.o)
 
-.PHONY: all deps test unit-bins run install uninstall asan check clean help baseline vmlinux bench-self gate-quality
+.PHONY: all deps test unit-bins run install uninstall asan check clean help baseline vmlinux bench-self gate-quality image
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -58,6 +58,7 @@ help:
 	@echo "make check      cppcheck and clang-tidy"
 	@echo "make bench-self benchmarks of nodeperf itself (bench/self/), printing figures"
 	@echo "make gate-quality  A/A false regressions and injected-slowdown detection of compare"
+	@echo "make image      the static binary in a FROM scratch image, tagged IMAGE=$(IMAGE) (podman)"
 
 deps:
 	@sh tools/deps.sh
@@ -123,6 +124,24 @@ bench-self: all $(BUILD)/bench/self/hist_record
 gate-quality: all
 	sh bench/self/gate-quality ./$(BIN)
 
+# --- container image (deploy/): the static binary in a FROM scratch image ---
+IMAGE          ?= nodeperf:$(VERSION)
+PODMAN         ?= podman
+STATIC_BUILD   ?= build-static
+# This CI machine: hybrid cgroups, which podman's systemd manager and crun
+# refuse, and rlimits root here cannot raise (podman asks for more nproc and
+# nofile than the hard limits): lower, explicit ones work. The build runs no
+# command, so the ulimits only matter to a RUN someone adds; --layers=false:
+# no intermediate images left in the store (nothing to cache in one COPY).
+PODMAN_FLAGS   ?= --cgroup-manager=cgroupfs --runtime runc
+PODMAN_ULIMITS ?= --ulimit nofile=16384:16384 --ulimit nproc=16384:16384
+
+image:
+	@$(MAKE) --no-print-directory STATIC=1 BUILD=$(STATIC_BUILD) BIN=$(STATIC_BUILD)/nodeperf all
+	sh deploy/image-root.sh $(STATIC_BUILD)/nodeperf $(STATIC_BUILD)/image
+	$(PODMAN) $(PODMAN_FLAGS) build --layers=false $(PODMAN_ULIMITS) --build-arg VERSION=$(VERSION) \
+		-f deploy/Containerfile -t $(IMAGE) $(STATIC_BUILD)/image
+
 # --- tests ---
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libnodeperf.a
 	@mkdir -p $(dir $@)
@@ -166,6 +185,6 @@ check:
 	clang-tidy --quiet $(filter-out probes/table.c,$(LIB_SRCS)) nodeperf.c -- $(NPFLAGS)
 
 clean:
-	rm -rf $(BUILD) build-asan nodeperf
+	rm -rf $(BUILD) build-asan $(STATIC_BUILD) nodeperf
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -5,6 +5,7 @@
 #include "bench/bench.h"
 #include "core/cli.h"
 #include "probes/probe.h"
+#include "results/collect.h"
 
 static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
@@ -20,6 +21,7 @@ static const struct command {
 	{ "snapshot", cmd_snapshot, "record this node's identity and configuration" },
 	{ "probe", cmd_probe, "attach one eBPF probe and print what it sees" },
 	{ "list", cmd_list, "list the benches and probes" },
+	{ "collect", cmd_collect, "gather a node pool's results from its pod logs" },
 	{ "cleanup", cmd_cleanup, "remove what a killed run left behind" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this text" },
