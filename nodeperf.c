@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "bench/oci_bundle.h"
 #include "core/cli.h"
 #include "probes/probe.h"
 
@@ -21,6 +22,7 @@ static const struct command {
 	{ "probe", cmd_probe, "attach one eBPF probe and print what it sees" },
 	{ "list", cmd_list, "list the benches and probes" },
 	{ "cleanup", cmd_cleanup, "remove what a killed run left behind" },
+	{ "bundle", cmd_bundle, "write the OCI bundle the container benches use" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this text" },
 };

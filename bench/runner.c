@@ -19,12 +19,39 @@
 #include "probes/probe.h"
 
 extern const struct bench bench_sched_wakeup_futex, bench_sched_wakeup_pipe, bench_sched_ctxswitch;
+extern const struct bench bench_container_runc_lifecycle, bench_container_runc_total, bench_container_runc_burst,
+	bench_container_crun_lifecycle, bench_container_crun_total, bench_container_crun_burst,
+	bench_container_containerd_run, bench_container_prim_unshare_net, bench_container_prim_unshare_mnt,
+	bench_container_prim_unshare_pid, bench_container_prim_unshare_ipc, bench_container_prim_unshare_uts,
+	bench_container_prim_unshare_user, bench_container_prim_unshare_cgroup, bench_container_prim_netns_teardown,
+	bench_container_prim_cgroup, bench_container_prim_overlay_mount, bench_container_prim_clone_exec,
+	bench_container_prim_pivot_root;
 
 /* Adding a bench: one file in bench/ and one line here. */
 const struct bench *const bench_table[] = {
 	&bench_sched_wakeup_futex,
 	&bench_sched_wakeup_pipe,
 	&bench_sched_ctxswitch,
+	/* container startup (bench/container.c, container_prim.c) */
+	&bench_container_prim_clone_exec,
+	&bench_container_prim_unshare_net,
+	&bench_container_prim_unshare_mnt,
+	&bench_container_prim_unshare_pid,
+	&bench_container_prim_unshare_ipc,
+	&bench_container_prim_unshare_uts,
+	&bench_container_prim_unshare_user,
+	&bench_container_prim_unshare_cgroup,
+	&bench_container_prim_netns_teardown,
+	&bench_container_prim_cgroup,
+	&bench_container_prim_overlay_mount,
+	&bench_container_prim_pivot_root,
+	&bench_container_runc_lifecycle,
+	&bench_container_runc_total,
+	&bench_container_runc_burst,
+	&bench_container_crun_lifecycle,
+	&bench_container_crun_total,
+	&bench_container_crun_burst,
+	&bench_container_containerd_run,
 	NULL,
 };
 
@@ -567,6 +594,7 @@ int cmd_run(int argc, char **argv)
 		result_add_skip(res, "probes", why);
 		no_probes = 1;
 	}
+	ctx.no_probes = no_probes;
 	for (i = 0; bench_table[i] && !sandbox_stop; i++) {
 		const struct bench *b = bench_table[i];
 
