@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -254,6 +255,39 @@ static int make_image(struct ctrd *c, const char *busybox)
 	return rc;
 }
 
+/*
+ * fork and exec rather than posix_spawn: the daemon gets SIGTERM when
+ * nodeperf dies, even by SIGKILL, so no containerd outlives its run.
+ */
+static int spawn_daemon(char *const argv[], int logfd, pid_t *out)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent || fd < 0)
+			_exit(127);
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(logfd, 2);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	*out = pid;
+	return 0;
+}
+
 /* Start our own containerd: private root, state, sockets; no CRI. */
 static int start_daemon(struct ctrd *c)
 {
@@ -287,7 +321,7 @@ static int start_daemon(struct ctrd *c)
 	logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (logfd < 0)
 		return -errno;
-	rc = ctr_spawn(argv, logfd, &c->daemon);
+	rc = spawn_daemon(argv, logfd, &c->daemon);
 	close(logfd);
 	if (rc) {
 		ctr_fmt(c->why, sizeof(c->why), "cannot start containerd: %s", strerror(-rc));
