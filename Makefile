@@ -116,6 +116,7 @@ bench-self: all $(BUILD)/bench/self/hist_record
 	sh bench/self/snapshot-cost ./$(BIN)
 	sh bench/self/probe-cost ./$(BIN)
 	sh bench/self/bpf-floor
+	sh bench/self/container-vs-shell ./$(BIN)
 
 # minutes: 10 A/A pairs and 10 pairs with a real injected slowdown
 gate-quality: all
