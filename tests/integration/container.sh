@@ -64,6 +64,8 @@ assert c['counters']['lost'] == 0, c['counters']
 top = m['probes']['syslat']['top']
 assert 1 <= len(top) <= 10 and all(v['n'] > 0 for v in top.values()), top"
 	check "runc: the dominant phase is logged" grep -q "container.runc.total phases: .* dominant: " "$T/err"
+	check "runc: the summary shows the phases and the dominant one" \
+		grep -q "^phases of container.runc.total (ctrlife, 20 of 20 containers): start_to_cgroup .*; dominant: " "$T/out"
 	pycheck "crun: measured, or skipped with the reason" "$T/c.json" "
 names = {x['name'] for x in d['metrics']}
 sk = {s['bench']: s['reason'] for s in d.get('skipped', [])}
