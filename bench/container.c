@@ -734,6 +734,7 @@ static int burst_one(struct ctr_rt *rt, uint64_t *dt)
 	uint64_t t0;
 	int rc = 0, status;
 
+	*dt = 0;
 	if (ftruncate(rt->errfd, 0))
 		return -errno;
 	t0 = now_ns();
@@ -772,7 +773,7 @@ static int burst_run(struct bench_ctx *ctx, struct result *res, const char *name
 	struct hist *h = hists_new(reps);
 	struct ctr_rt *rt;
 	char why[512], mname[96];
-	uint64_t dt;
+	uint64_t dt = 0;
 	int rc = 0;
 
 	rt = rt_new(ctx, name, 1, why, sizeof(why));

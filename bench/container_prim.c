@@ -63,7 +63,7 @@ static int64_t s_unshare(const struct prim *pr, int out)
 		uint64_t t0;
 
 		/* the first touches after fork copy pages: not the namespace's cost */
-		t0 = now_ns();
+		(void)now_ns();
 		t0 = now_ns();
 		v = unshare(pr->flag) ? -errno : elapsed(t0);
 		_exit(write(out, &v, sizeof(v)) == sizeof(v) && v >= 0 ? 0 : 1);
@@ -258,9 +258,7 @@ static void worker(const struct prim *pr, double seconds, int out)
 		if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 			v = -errno;
 	} else if (pr->kind == PK_NETNS_TEARDOWN) {
-		if (unshare(CLONE_NEWNET))
-			v = -errno;
-		else if ((sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		if (unshare(CLONE_NEWNET) || (sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 			v = -errno;
 	}
 	do {
