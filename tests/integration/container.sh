@@ -25,6 +25,17 @@ leftovers() {
 }
 clean() { [ -z "$(leftovers "$1")" ]; }
 
+# nodeperf bundle: the benches' bundle, to run by hand
+expect_exit "bundle: without a directory: exit 2" 2 "$NODEPERF" bundle
+expect_exit "bundle: writes a new one" 0 "$NODEPERF" bundle --cgroup "/np-$$-bundle" "$T/b" /bin/sh -c "exit 7"
+pycheck "bundle: config.json like containerd's pod default" "$T/b/config.json" "
+assert d['process']['args'] == ['/bin/sh', '-c', 'exit 7'], d['process']['args']
+assert d['linux']['cgroupsPath'] == '/np-$$-bundle'
+assert sorted(n['type'] for n in d['linux']['namespaces']) == ['ipc', 'mount', 'network', 'pid', 'uts']
+assert d['linux']['seccomp']['defaultAction'] == 'SCMP_ACT_ERRNO'"
+check "bundle: busybox in the rootfs" test -x "$T/b/rootfs/bin/busybox"
+expect_exit "bundle: an existing directory: exit 2" 2 "$NODEPERF" bundle "$T/b"
+
 if ! command -v runc >/dev/null 2>&1 && [ ! -x /usr/sbin/runc ]; then
 	skip "runc benches" "runc is not installed"
 else
@@ -88,6 +99,10 @@ for p in prims:
 	pid=$(run_pid "$T/c.json")
 	check "run: nothing left (runc root, cgroups, mounts, processes)" clean "$pid"
 	leftovers "$pid"
+
+	runc --root "$T/runc" run --bundle "$T/b" "np-$$-bundle" </dev/null >/dev/null 2>&1
+	check "bundle: runc runs it (the entrypoint's exit status comes back)" test $? -eq 7
+	check "bundle: runc removed it" test -z "$(runc --root "$T/runc" list -q)"
 
 	# A runtime that fails half-way: create works, start fails; the created container must go.
 	mkdir -p "$T/bin"
