@@ -119,6 +119,7 @@ bench-self: all $(BUILD)/bench/self/hist_record
 	sh bench/self/bpf-floor
 	sh bench/self/net-vs-sockperf ./$(BIN)
 	sh bench/self/io-vs-fio ./$(BIN)
+	sh bench/self/container-vs-shell ./$(BIN)
 
 # minutes: 10 A/A pairs and 10 pairs with a real injected slowdown
 gate-quality: all

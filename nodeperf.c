@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "bench/oci_bundle.h"
 #include "core/cli.h"
 #include "probes/probe.h"
 #include "results/collect.h"
@@ -23,6 +24,7 @@ static const struct command {
 	{ "list", cmd_list, "list the benches and probes" },
 	{ "collect", cmd_collect, "gather a node pool's results from its pod logs" },
 	{ "cleanup", cmd_cleanup, "remove what a killed run left behind" },
+	{ "bundle", cmd_bundle, "write the OCI bundle the container benches use" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this text" },
 };

@@ -27,6 +27,13 @@ extern const struct bench bench_net_tcp_rr_lo, bench_net_tcp_rr_veth, bench_net_
 	bench_net_tcp_stream_veth, bench_net_tcp_stream_bridge;
 extern const struct bench bench_io_randread_psync, bench_io_randread_uring, bench_io_randread_qd32,
 	bench_io_randwrite_psync, bench_io_randwrite_uring, bench_io_fsync, bench_io_seqread, bench_io_seqwrite;
+extern const struct bench bench_container_runc_lifecycle, bench_container_runc_total, bench_container_runc_burst,
+	bench_container_crun_lifecycle, bench_container_crun_total, bench_container_crun_burst,
+	bench_container_containerd_run, bench_container_prim_unshare_net, bench_container_prim_unshare_mnt,
+	bench_container_prim_unshare_pid, bench_container_prim_unshare_ipc, bench_container_prim_unshare_uts,
+	bench_container_prim_unshare_user, bench_container_prim_unshare_cgroup, bench_container_prim_netns_teardown,
+	bench_container_prim_cgroup, bench_container_prim_overlay_mount, bench_container_prim_clone_exec,
+	bench_container_prim_pivot_root;
 
 /* Adding a bench: one file in bench/ and one line here. */
 const struct bench *const bench_table[] = {
@@ -44,6 +51,26 @@ const struct bench *const bench_table[] = {
 	&bench_io_fsync,
 	&bench_io_seqread,
 	&bench_io_seqwrite,
+	/* container startup (bench/container.c, container_prim.c) */
+	&bench_container_prim_clone_exec,
+	&bench_container_prim_unshare_net,
+	&bench_container_prim_unshare_mnt,
+	&bench_container_prim_unshare_pid,
+	&bench_container_prim_unshare_ipc,
+	&bench_container_prim_unshare_uts,
+	&bench_container_prim_unshare_user,
+	&bench_container_prim_unshare_cgroup,
+	&bench_container_prim_netns_teardown,
+	&bench_container_prim_cgroup,
+	&bench_container_prim_overlay_mount,
+	&bench_container_prim_pivot_root,
+	&bench_container_runc_lifecycle,
+	&bench_container_runc_total,
+	&bench_container_runc_burst,
+	&bench_container_crun_lifecycle,
+	&bench_container_crun_total,
+	&bench_container_crun_burst,
+	&bench_container_containerd_run,
 	NULL,
 };
 
@@ -657,6 +684,7 @@ int cmd_run(int argc, char **argv)
 		result_add_skip(res, "probes", why);
 		no_probes = 1;
 	}
+	ctx.no_probes = no_probes;
 	for (i = 0; bench_table[i] && !sandbox_stop; i++) {
 		const struct bench *b = bench_table[i];
 
