@@ -345,11 +345,11 @@ static int setup_fail(const char *what, CUresult r)
 	return -EIO;
 }
 
-#define SETUP(call)                                                                                \
+#define SETUP(what, call)                                                                          \
 	do {                                                                                       \
 		CUresult r_ = (call);                                                              \
 		if (r_)                                                                            \
-			return setup_fail(#call, r_);                                              \
+			return setup_fail(what, r_);                                               \
 	} while (0)
 
 static int session_setup(const struct topo *topo)
@@ -379,17 +379,17 @@ static int session_setup(const struct topo *topo)
 	json_decref(skus);
 	json_decref(devs);
 
-	SETUP(gpu_cu.device_get(&S.dev, gpu_device));
-	SETUP(gpu_cu.primary_ctx_retain(&S.ctx, S.dev));
-	SETUP(gpu_cu.ctx_set_current(S.ctx));
-	SETUP(gpu_cu.stream_create(&S.stream, CU_STREAM_NON_BLOCKING));
-	SETUP(gpu_cu.event_create(&S.ev[0], CU_EVENT_DEFAULT));
-	SETUP(gpu_cu.event_create(&S.ev[1], CU_EVENT_DEFAULT));
-	SETUP(gpu_cu.module_load_data(&S.mod, gpu_ptx));
-	SETUP(gpu_cu.module_get_function(&S.spin, S.mod, "np_spin"));
-	SETUP(gpu_cu.module_get_function(&S.empty, S.mod, "np_empty"));
-	SETUP(gpu_cu.mem_host_alloc((void **)&S.flag, 4096, CU_MEMHOSTALLOC_DEVICEMAP | CU_MEMHOSTALLOC_PORTABLE));
-	SETUP(gpu_cu.mem_host_get_device_pointer(&S.flag_d, (void *)S.flag, 0));
+	SETUP("cuDeviceGet", gpu_cu.device_get(&S.dev, gpu_device));
+	SETUP("cuDevicePrimaryCtxRetain", gpu_cu.primary_ctx_retain(&S.ctx, S.dev));
+	SETUP("cuCtxSetCurrent", gpu_cu.ctx_set_current(S.ctx));
+	SETUP("cuStreamCreate", gpu_cu.stream_create(&S.stream, CU_STREAM_NON_BLOCKING));
+	SETUP("cuEventCreate", gpu_cu.event_create(&S.ev[0], CU_EVENT_DEFAULT));
+	SETUP("cuEventCreate", gpu_cu.event_create(&S.ev[1], CU_EVENT_DEFAULT));
+	SETUP("cuModuleLoadData", gpu_cu.module_load_data(&S.mod, gpu_ptx));
+	SETUP("cuModuleGetFunction", gpu_cu.module_get_function(&S.spin, S.mod, "np_spin"));
+	SETUP("cuModuleGetFunction", gpu_cu.module_get_function(&S.empty, S.mod, "np_empty"));
+	SETUP("cuMemHostAlloc", gpu_cu.mem_host_alloc((void **)&S.flag, 4096, CU_MEMHOSTALLOC_DEVICEMAP | CU_MEMHOSTALLOC_PORTABLE));
+	SETUP("cuMemHostGetDevicePointer", gpu_cu.mem_host_get_device_pointer(&S.flag_d, (void *)S.flag, 0));
 	/*
 	 * The context, its memory and module live until the process exits,
 	 * which is when the driver frees them: nothing to register for cleanup.
@@ -1121,7 +1121,7 @@ out:
 int cmd_gpu(int argc, char **argv)
 {
 	char **rargv = calloc((size_t)argc + 4, sizeof(char *)), why[512];
-	int i, rargc = 0, list = 0, as_json = 0, child = 0, rc;
+	int i, rargc = 0, first, list = 0, as_json = 0, child = 0, rc;
 	double dev;
 
 	if (!rargv)
@@ -1129,6 +1129,10 @@ int cmd_gpu(int argc, char **argv)
 	rargv[rargc++] = "run";
 	rargv[rargc++] = "--only";
 	rargv[rargc++] = "gpu.*";
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--only") || !strncmp(argv[i], "--only=", 7))
+			rargc = 1;	/* the user's --only replaces gpu.* */
+	first = rargc;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL;
 
@@ -1161,7 +1165,7 @@ int cmd_gpu(int argc, char **argv)
 		goto out;
 	}
 	if (list) {
-		for (i = 3; i < rargc; i++)
+		for (i = first; i < rargc; i++)
 			if (strcmp(rargv[i], "--json") != 0) {
 				rc = cli_usage_error(gpu_usage, "gpu: --list takes only --device, --json and --imds, not '%s'",
 						     rargv[i]);
@@ -1181,6 +1185,11 @@ int cmd_gpu(int argc, char **argv)
 		goto out;
 	}
 	rc = cmd_run(rargc, rargv);
+#ifdef NP_HAVE_CUDA
+	/* run skips what cannot run; asked for GPU benches alone, a setup failure is a failure */
+	if (!rc && S.done && S.rc)
+		rc = EXIT_RUNTIME;
+#endif
 out:
 	free(rargv);
 	return rc;
