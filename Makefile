@@ -182,7 +182,7 @@ check:
 		--inline-suppr --suppress=missingIncludeSystem -I. -D__linux__ $(shell $(PKG_CONFIG) --cflags-only-I jansson hwloc) \
 		$(LIB_SRCS) nodeperf.c
 	@# table.c only includes bpftool's generated skeletons, whose open() the analyzer misreads as a leak
-	clang-tidy --quiet $(filter-out probes/table.c,$(LIB_SRCS)) nodeperf.c -- $(NPFLAGS)
+	clang-tidy --quiet $(filter-out probes/table.c,$(LIB_SRCS)) nodeperf.c -- $(NPFLAGS) $(GPU_CFLAGS)
 
 clean:
 	rm -rf $(BUILD) build-asan nodeperf

@@ -157,11 +157,14 @@ static int resolve(void *h)
 		CUdriverProcAddressQueryResult found = CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
 		void *fn = NULL;
 
+		CUresult r = CUDA_ERROR_NOT_FOUND;
+
 		/* Our own streams only: legacy default-stream semantics are fine. */
-		if (gpa2 && (gpa2(s->name, &fn, s->version, CU_GET_PROC_ADDRESS_LEGACY_STREAM, &found) ||
-			     found != CU_GET_PROC_ADDRESS_SUCCESS))
-			fn = NULL;
-		else if (gpa1 && gpa1(s->name, &fn, s->version, CU_GET_PROC_ADDRESS_LEGACY_STREAM))
+		if (gpa2)
+			r = gpa2(s->name, &fn, s->version, CU_GET_PROC_ADDRESS_LEGACY_STREAM, &found);
+		else if (gpa1)
+			r = gpa1(s->name, &fn, s->version, CU_GET_PROC_ADDRESS_LEGACY_STREAM);
+		if (r || (gpa2 && found != CU_GET_PROC_ADDRESS_SUCCESS))
 			fn = NULL;
 		if (!fn)
 			fn = dlsym(h, s->symbol);

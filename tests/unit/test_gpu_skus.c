@@ -49,22 +49,22 @@ static void test_match_names(void **state)
 	static const struct {
 		const char *name;
 		double mib;
-		int n;
 		const char *series;
+		int n;
 		int count_ok;
 	} cases[] = {
-		{ "NVIDIA H200", 143771, 8, "ND H200 v5", 1 },
-		{ "NVIDIA H100 80GB HBM3", 81559, 8, "ND H100 v5", 1 },
-		{ "NVIDIA H100 NVL", 95830, 2, "NCads H100 v5", 1 },
-		{ "NVIDIA A100-SXM4-40GB", 40536, 8, "NDasr A100 v4", 1 },
-		{ "NVIDIA A100-SXM4-80GB", 81920, 8, "NDm A100 v4", 1 },
-		{ "NVIDIA A100 80GB PCIe", 81920, 4, "NC A100 v4", 1 },
-		{ "Tesla V100-PCIE-16GB", 16160, 1, "NCv3", 1 },
-		{ "Tesla T4", 15360, 4, "NCasT4_v3", 1 },
-		{ "NVIDIA A10-4Q", 4096, 1, "NVads A10 v5", 1 },
-		{ "NVIDIA A10", 23028, 1, "NVads A10 v5", 1 },
+		{ "NVIDIA H200", 143771, "ND H200 v5", 8, 1 },
+		{ "NVIDIA H100 80GB HBM3", 81559, "ND H100 v5", 8, 1 },
+		{ "NVIDIA H100 NVL", 95830, "NCads H100 v5", 2, 1 },
+		{ "NVIDIA A100-SXM4-40GB", 40536, "NDasr A100 v4", 8, 1 },
+		{ "NVIDIA A100-SXM4-80GB", 81920, "NDm A100 v4", 8, 1 },
+		{ "NVIDIA A100 80GB PCIe", 81920, "NC A100 v4", 4, 1 },
+		{ "Tesla V100-PCIE-16GB", 16160, "NCv3", 1, 1 },
+		{ "Tesla T4", 15360, "NCasT4_v3", 4, 1 },
+		{ "NVIDIA A10-4Q", 4096, "NVads A10 v5", 1, 1 },
+		{ "NVIDIA A10", 23028, "NVads A10 v5", 1, 1 },
 		/* a pod that sees one GPU of an 8-GPU VM still matches, with count_ok false */
-		{ "NVIDIA H200", 143771, 1, "ND H200 v5", 0 },
+		{ "NVIDIA H200", 143771, "ND H200 v5", 1, 0 },
 	};
 	json_t *skus = NULL, *m;
 	char err[256];
@@ -75,7 +75,7 @@ static void test_match_names(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *s = series_of(skus, cases[i].name, cases[i].mib, cases[i].n, &m);
 
-		if (!s || strcmp(s, cases[i].series))
+		if (!s || strcmp(s, cases[i].series) != 0)
 			fail_msg("%s: matched %s, expected %s", cases[i].name, s ? s : "(none)", cases[i].series);
 		assert_int_equal(json_is_true(json_object_get(m, "count_ok")), cases[i].count_ok);
 		assert_int_equal(json_integer_value(json_object_get(m, "count")), cases[i].n);
