@@ -44,7 +44,8 @@ static int imds_vm_size(char *out, size_t len, char *why, size_t wlen)
 	char buf[2048], *body;
 	size_t got = 0;
 	struct pollfd pfd;
-	int fd, rc = -EIO;
+	socklen_t slen = sizeof(int);
+	int fd, rc = -EIO, soerr = 0;
 	ssize_t n;
 
 	inet_pton(AF_INET, IMDS_ADDR, &sa.sin_addr);
@@ -57,9 +58,18 @@ static int imds_vm_size(char *out, size_t len, char *why, size_t wlen)
 		rc = -errno;
 		goto out_close;
 	}
-	if (poll(&pfd, 1, 2000) != 1 || send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)sizeof(req) - 1) {
+	if (poll(&pfd, 1, 2000) != 1) {
 		snprintf(why, wlen, "IMDS %s: no answer within 2 s (not on Azure?)", IMDS_ADDR);
 		rc = -ETIMEDOUT;
+		goto out_close;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &slen) || soerr) {
+		rc = soerr ? -soerr : -errno;
+		snprintf(why, wlen, "IMDS %s: connect: %s (not on Azure?)", IMDS_ADDR, strerror(-rc));
+		goto out_close;
+	}
+	if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)sizeof(req) - 1) {
+		rc = -errno;
 		goto out_close;
 	}
 	pfd.events = POLLIN;
