@@ -674,7 +674,7 @@ static int add_verdict(struct result *res, const char *name, const char *floor_k
 	char ratio_name[128];
 	double floor, med, *ratios;
 	json_t *params;
-	size_t i;
+	size_t i, nr;
 
 	for (i = res->nmetrics; i-- > 0;)
 		if (!strcmp(res->metrics[i].name, name)) {
@@ -702,22 +702,23 @@ static int add_verdict(struct result *res, const char *name, const char *floor_k
 	reps = metric_reps(m, "mean");
 	if (!reps || !reps->n)
 		return 0;
-	ratios = calloc(reps->n, sizeof(double));
+	nr = reps->n;
+	ratios = calloc(nr, sizeof(double));
 	if (!ratios)
 		return -ENOMEM;
-	for (i = 0; i < reps->n; i++)
+	for (i = 0; i < nr; i++)
 		ratios[i] = reps->v[i] / floor;
 	params = json_pack("{s:s, s:f, s:s, s:s}", "of", name, "floor_Bps", floor, "series", series, "verdict", v);
 	snprintf(ratio_name, sizeof(ratio_name), "%s.floor_ratio", name);
-	rm = result_add_metric(res, ratio_name, "ratio", BETTER_HIGHER);	/* m is stale from here */
+	rm = result_add_metric(res, ratio_name, "ratio", BETTER_HIGHER);	/* m and reps are stale from here */
 	if (!rm) {
 		free(ratios);
 		json_decref(params);
 		return -ENOMEM;
 	}
-	for (i = 0; i < reps->n; i++)
+	for (i = 0; i < nr; i++)
 		metric_add_rep(rm, "mean", ratios[i]);
-	metric_set_values(rm, ratios, reps->n);
+	metric_set_values(rm, ratios, nr);
 	rm->params = params;
 	free(ratios);
 	return 0;
