@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dl.h"
 #include "core/util.h"
 #include "gpu/cuda.h"
 
@@ -181,21 +182,22 @@ static int resolve(void *h)
 
 static int open_once(void)
 {
-	char err[256];
+	char err[384];
 	uint64_t t0 = now_ns(), t1;
 	CUresult res;
 	void *h;
 	int v = 0;
 
-	/* The handle stays open for the life of the process: contexts live in it. */
-	h = dlopen(lib_path(), RTLD_NOW | RTLD_LOCAL);
+	/*
+	 * core/dl finds the driver where GPU operators put it and binds it to
+	 * the right glibc in the static binary. The handle stays open for the
+	 * life of the process: contexts live in it.
+	 */
+	h = dl_open(lib_path(), RTLD_NOW | RTLD_LOCAL, err, sizeof(err));
 	t1 = now_ns();
 	st.dlopen_ns = t1 - t0;
 	if (!h) {
-		const char *e = dlerror();
-
-		snprintf(st.why, sizeof(st.why), "cannot load %s (no NVIDIA driver on this node?): %s",
-			 lib_path(), e ? e : "unknown error");
+		snprintf(st.why, sizeof(st.why), "cannot load %s (no NVIDIA driver on this node?): %s", lib_path(), err);
 		return -ENOENT;
 	}
 	if (resolve(h))
