@@ -5,6 +5,7 @@
 #include "bench/bench.h"
 #include "bench/oci_bundle.h"
 #include "core/cli.h"
+#include "gpu/gpu.h"
 #include "probes/probe.h"
 #include "results/collect.h"
 
@@ -21,6 +22,7 @@ static const struct command {
 	{ "compare", cmd_compare, "candidate results against baseline results: the gate" },
 	{ "snapshot", cmd_snapshot, "record this node's identity and configuration" },
 	{ "probe", cmd_probe, "attach one eBPF probe and print what it sees" },
+	{ "gpu", cmd_gpu, "GPU inventory, Azure SKU match, and the gpu.* benches" },
 	{ "list", cmd_list, "list the benches and probes" },
 	{ "collect", cmd_collect, "gather a node pool's results from its pod logs" },
 	{ "cleanup", cmd_cleanup, "remove what a killed run left behind" },

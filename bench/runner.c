@@ -17,6 +17,7 @@
 #include "core/snapshot.h"
 #include "core/topo.h"
 #include "core/util.h"
+#include "gpu/gpu.h"
 #include "probes/probe.h"
 #include "results/collect.h"
 
@@ -34,6 +35,10 @@ extern const struct bench bench_container_runc_lifecycle, bench_container_runc_t
 	bench_container_prim_unshare_user, bench_container_prim_unshare_cgroup, bench_container_prim_netns_teardown,
 	bench_container_prim_cgroup, bench_container_prim_overlay_mount, bench_container_prim_clone_exec,
 	bench_container_prim_pivot_root;
+/* gpu/gpu.c: one entry per metric; each skips with the reason when CUDA is unusable here */
+extern const struct bench bench_gpu_init, bench_gpu_alloc_1m, bench_gpu_alloc_1g, bench_gpu_h2d_pinned,
+	bench_gpu_h2d_pageable, bench_gpu_d2h_pinned, bench_gpu_d2h_pageable, bench_gpu_d2d, bench_gpu_p2p,
+	bench_gpu_launch, bench_gpu_launch_rate, bench_gpu_h2d_numa_local, bench_gpu_h2d_numa_remote;
 
 /* Adding a bench: one file in bench/ and one line here. */
 const struct bench *const bench_table[] = {
@@ -71,6 +76,19 @@ const struct bench *const bench_table[] = {
 	&bench_container_crun_total,
 	&bench_container_crun_burst,
 	&bench_container_containerd_run,
+	&bench_gpu_init,
+	&bench_gpu_alloc_1m,
+	&bench_gpu_alloc_1g,
+	&bench_gpu_h2d_pinned,
+	&bench_gpu_h2d_pageable,
+	&bench_gpu_d2h_pinned,
+	&bench_gpu_d2h_pageable,
+	&bench_gpu_d2d,
+	&bench_gpu_p2p,
+	&bench_gpu_launch,
+	&bench_gpu_launch_rate,
+	&bench_gpu_h2d_numa_local,
+	&bench_gpu_h2d_numa_remote,
 	NULL,
 };
 
@@ -655,7 +673,8 @@ int cmd_run(int argc, char **argv)
 	}
 	if (topo_open(&topo))
 		log_warn("hwloc topology unavailable: benches that pin threads will be skipped");
-	if (snapshot_collect(topo, &res->node, &res->config)) {
+	/* core/ knows nothing of CUDA: the GPUs' driver view is added here */
+	if (snapshot_collect(topo, &res->node, &res->config) || gpu_snapshot_add(res->node, topo)) {
 		log_err("run: out of memory taking the snapshot");
 		rc = EXIT_RUNTIME;
 		goto out;
