@@ -337,6 +337,15 @@ static const char run_usage[] =
 	"  Exit: 0 done, 2 bad usage, 3 a bench failed or the result could not be\n"
 	"  written, 130/143 interrupted (a partial result is written).\n";
 
+/* Whether res gained a skipped entry for bench name since it held n of them. */
+static int skipped_since(const struct result *res, size_t n, const char *name)
+{
+	for (; n < res->nskipped; n++)
+		if (!strcmp(res->skipped[n].bench, name))
+			return 1;
+	return 0;
+}
+
 /* Start the probes a bench names; one that cannot start is noted in skipped. */
 static void attach_probes(const struct bench *b, struct result *res, struct probe **probes)
 {
@@ -720,15 +729,20 @@ int cmd_run(int argc, char **argv)
 
 			if (!no_probes)
 				attach_probes(b, res, probes);
+			size_t nskip = res->nskipped;
+
 			rc = b->run(&ctx, res);
 			collect_probes(b, res, probes, first);
 			if (rc == -EINTR || sandbox_stop) {
 				interrupted = 1;
 			} else if (rc) {
-				snprintf(why, sizeof(why), "failed: %s", strerror(-rc));
-				log_err("%s: %s", b->name, why);
-				result_add_skip(res, b->name, why);
 				failed = 1;
+				/* A bench that said why it failed has been heard: no second, vaguer entry. */
+				if (!skipped_since(res, nskip, b->name)) {
+					snprintf(why, sizeof(why), "failed: %s", strerror(-rc));
+					log_err("%s: %s", b->name, why);
+					result_add_skip(res, b->name, why);
+				}
 			}
 		}
 		ctx.bench_idx++;
