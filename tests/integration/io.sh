@@ -13,9 +13,9 @@ for tool in losetup mkfs.ext4 mount umount; do
 	fi
 done
 
-# Everything of this test lives under W; a disk file system (/var/tmp), not tmpfs. The name carries
-# no pid, so another run's `nodeperf cleanup` does not take this test's loop devices for a dead run's.
-W=$(mktemp -d /var/tmp/nodeperf-test-io-XXXXXX)
+# Everything of this test lives under W; a disk file system (/var/tmp), not tmpfs. Not named
+# nodeperf-*: another run's `nodeperf cleanup` must not take this test's loop devices for a dead run's.
+W=$(mktemp -d /var/tmp/iotest-XXXXXX)
 LOOPS="" MNTS=""
 cleanup() {
 	for m in $MNTS; do umount "$m" 2>/dev/null; done
