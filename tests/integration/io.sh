@@ -55,7 +55,7 @@ FAST="--reps 2 --rep-time 0.1"
 mkdir "$W/s1"
 expect_exit "run --only 'io.*' on a loop device (--tune block.scheduler=mq-deadline)" 0 \
 	"$NODEPERF" run --only 'io.*' $FAST --tmpdir "$W/s1" --out "$T/loop.json" \
-	--tune block.scheduler=mq-deadline --tune block.read_ahead_kb=0 --tune block.nr_requests=32
+	--tune block.nr_requests=32 --tune block.read_ahead_kb=0 --tune block.scheduler=mq-deadline
 cp "$T/out" "$T/loop.txt"
 check "result validates against the schema" $PY "$TOP/tests/schema_check.py" "$SCHEMA" "$T/loop.json"
 pycheck "eight io metrics plus the depth-32 latency, plausible" "$T/loop.json" "
@@ -78,6 +78,7 @@ assert 100 < ms['io.randread.4k.io_uring.qd32']['p50'] < 1e8
 p = ms['io.randread.4k.psync']['params']
 assert p['target'] == 'loop' and p['disk'].startswith('loop'), p
 assert '[mq-deadline]' in p['loop']['scheduler'], p['loop']
+assert p['loop']['read_ahead_kb'] == '0' and p['loop']['nr_requests'] == '32', p['loop']
 assert p['loop']['direct_io'] is True, p['loop']
 assert p['bs'] == 4096 and p['qd'] == 1 and p['direct'] is True, p
 assert ms['io.fsync']['params']['bs'] == 2300 and ms['io.fsync']['params']['direct'] is False"
