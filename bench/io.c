@@ -703,6 +703,17 @@ out:
 
 static int io_available(struct bench_ctx *ctx, const struct io_cfg *cfg, char *why, size_t len)
 {
+	if (cfg->engine == IO_URING) {
+		/* kernel.io_uring_disabled, a seccomp profile, a kernel without it */
+		struct io_uring ring;
+		int rc = io_uring_queue_init(8, &ring, 0);
+
+		if (rc) {
+			say(why, len, "io_uring is not available here: %s", strerror(-rc));
+			return 0;
+		}
+		io_uring_queue_exit(&ring);
+	}
 	if (target_get(ctx)) {
 		/* a bad --tune fails the bench in run(), with its message */
 		if (tgt.fatal)
