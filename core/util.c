@@ -168,7 +168,7 @@ int spawn_capture(char *const argv[], char *out, size_t len)
 	int pipefd[2] = { -1, -1 };
 	size_t got = 0;
 	pid_t pid;
-	int rc, status;
+	int rc;
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -errno;
@@ -204,6 +204,13 @@ int spawn_capture(char *const argv[], char *out, size_t len)
 	close(pipefd[0]);
 	if (out && len)
 		out[got] = '\0';
+	return spawn_reap(pid);
+}
+
+int spawn_reap(pid_t pid)
+{
+	int status;
+
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;

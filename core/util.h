@@ -37,5 +37,7 @@ char *str_trim(char *s);
  * or another -errno.
  */
 int spawn_capture(char *const argv[], char *out, size_t len);
+/* Reap pid: its exit status, -ENOENT for 127 (not found), 128 + signal, or -errno. */
+int spawn_reap(pid_t pid);
 
 #endif

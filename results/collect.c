@@ -304,7 +304,7 @@ static int kubectl(const struct collect_opts *o, const char *path, char *buf, si
 {
 	const char *argv[24];
 	posix_spawn_file_actions_t fa;
-	int n = 0, rc, status;
+	int n = 0, rc;
 	pid_t pid;
 
 	argv[n++] = "kubectl";
@@ -324,12 +324,7 @@ static int kubectl(const struct collect_opts *o, const char *path, char *buf, si
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc)
 		return -rc;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status) == 127 ? -ENOENT : WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
+	return spawn_reap(pid);
 }
 
 struct pod {
