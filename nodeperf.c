@@ -5,6 +5,7 @@
 #include "bench/bench.h"
 #include "core/cli.h"
 #include "probes/probe.h"
+#include "profiles/profile.h"
 
 static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
@@ -19,6 +20,7 @@ static const struct command {
 	{ "compare", cmd_compare, "candidate results against baseline results: the gate" },
 	{ "snapshot", cmd_snapshot, "record this node's identity and configuration" },
 	{ "probe", cmd_probe, "attach one eBPF probe and print what it sees" },
+	{ "profile", cmd_profile, "kernel parameter profiles: generate, emit, verify, tune" },
 	{ "list", cmd_list, "list the benches and probes" },
 	{ "cleanup", cmd_cleanup, "remove what a killed run left behind" },
 	{ "version", cmd_version, "print the version" },
