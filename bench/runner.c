@@ -19,12 +19,15 @@
 #include "probes/probe.h"
 
 extern const struct bench bench_sched_wakeup_futex, bench_sched_wakeup_pipe, bench_sched_ctxswitch;
+extern const struct bench bench_mem_fault_nohuge, bench_mem_fault_thp, bench_mem_bw_nohuge,
+    bench_mem_bw_thp;
 
 /* Adding a bench: one file in bench/ and one line here. */
 const struct bench *const bench_table[] = {
 	&bench_sched_wakeup_futex,
 	&bench_sched_wakeup_pipe,
 	&bench_sched_ctxswitch,
+	&bench_mem_fault_nohuge, &bench_mem_fault_thp, &bench_mem_bw_nohuge, &bench_mem_bw_thp,
 	NULL,
 };
 

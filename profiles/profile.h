@@ -159,6 +159,20 @@ int profile_write(const struct profile *p, enum profile_format f, const char *pa
 /* "nodeperf: skipped rule ID: why" on stderr for each skipped rule. */
 void profile_print_skipped(const struct profile *p);
 
+/* --- tune (tune.c) --- */
+
+struct comparison;
+struct cmp_metric;
+/* The id of built-in tune candidate i (documented in docs/profiles.md), NULL past the last. */
+const char *profile_tune_candidate_id(size_t i);
+/*
+ * The gate's decision for one candidate: 1 (kept, *kept = the improved
+ * target metric) when a metric matching target improved and no metric
+ * regressed or broke a limit (compare's own verdicts); 0 with why otherwise.
+ */
+int tune_decide(const struct comparison *c, const char *target, const struct cmp_metric **kept,
+		char *why, size_t len);
+
 /* Commands (profile_cmd.c, tune.c). */
 int cmd_profile(int argc, char **argv);
 int profile_tune_main(int argc, char **argv);

@@ -47,26 +47,26 @@ struct candidate {
 #define ALL_NET (C(PROFILE_GENERAL) | C(PROFILE_LATENCY) | C(PROFILE_THROUGHPUT) | C(PROFILE_CONTAINER_DENSITY))
 
 static const struct candidate builtin[] = {
-	{ "tune.net.tcp-rmem", C(PROFILE_GENERAL) | C(PROFILE_THROUGHPUT), "net.tcp_stream.*",
-	  "net.tcp_stream.*", "net.ipv4.tcp_rmem=4096 131072 16777216", NULL, 0, "net.ipv4.tcp_rmem",
+	{ "tune.net.tcp-rmem", C(PROFILE_GENERAL) | C(PROFILE_THROUGHPUT), "net.tcp_stream.veth",
+	  "net.tcp_stream.veth*", "net.ipv4.tcp_rmem=4096 131072 16777216", NULL, 0, "net.ipv4.tcp_rmem",
 	  "4096 131072 16777216", SCOPE_NETNS, "TCP receive autotuning may grow to 16 MiB",
 	  "tuned profile network-throughput" },
-	{ "tune.net.tcp-wmem", C(PROFILE_GENERAL) | C(PROFILE_THROUGHPUT), "net.tcp_stream.*",
-	  "net.tcp_stream.*", "net.ipv4.tcp_wmem=4096 16384 16777216", NULL, 0, "net.ipv4.tcp_wmem",
+	{ "tune.net.tcp-wmem", C(PROFILE_GENERAL) | C(PROFILE_THROUGHPUT), "net.tcp_stream.veth",
+	  "net.tcp_stream.veth*", "net.ipv4.tcp_wmem=4096 16384 16777216", NULL, 0, "net.ipv4.tcp_wmem",
 	  "4096 16384 16777216", SCOPE_NETNS, "TCP send autotuning may grow to 16 MiB",
 	  "tuned profile network-throughput" },
-	{ "tune.net.somaxconn", ALL_NET, "net.tcp_crr.*", "net.tcp_crr.*", "net.core.somaxconn=16384",
+	{ "tune.net.somaxconn", ALL_NET, "net.tcp_crr.veth", "net.tcp_crr.veth*", "net.core.somaxconn=16384",
 	  NULL, 0, "net.core.somaxconn", "16384", SCOPE_NETNS,
 	  "a longer accept queue absorbs connect bursts", "AKS node defaults (16384 on every image)" },
-	{ "tune.net.syn-backlog", ALL_NET, "net.tcp_crr.*", "net.tcp_crr.*",
+	{ "tune.net.syn-backlog", ALL_NET, "net.tcp_crr.veth", "net.tcp_crr.veth*",
 	  "net.ipv4.tcp_max_syn_backlog=16384", NULL, 0, "net.ipv4.tcp_max_syn_backlog", "16384",
 	  SCOPE_NETNS, "more half-open connections wait for accept",
 	  "AKS node defaults (16384 on every image)" },
-	{ "tune.net.autocorking-off", C(PROFILE_LATENCY), "net.tcp_rr.*", "net.tcp_rr.*",
+	{ "tune.net.autocorking-off", C(PROFILE_LATENCY), "net.tcp_rr.veth", "net.tcp_rr.veth*",
 	  "net.ipv4.tcp_autocorking=0", NULL, 0, "net.ipv4.tcp_autocorking", "0", SCOPE_NETNS,
 	  "small writes leave at once instead of waiting to be coalesced",
 	  "Linux Documentation/networking/ip-sysctl.rst (tcp_autocorking)" },
-	{ "tune.net.busy-poll", C(PROFILE_LATENCY), "net.tcp_rr.*", "net.tcp_rr.*", NULL, NULL, 50,
+	{ "tune.net.busy-poll", C(PROFILE_LATENCY), "net.tcp_rr.veth", "net.tcp_rr.veth*", NULL, NULL, 50,
 	  "net.core.busy_read", "50", SCOPE_GLOBAL,
 	  "measured with SO_BUSY_POLL 50 us on the benches' sockets; net.core.busy_read sets that "
 	  "for every socket",
@@ -87,6 +87,11 @@ static const struct candidate builtin[] = {
 	  "a deeper request queue for deep asynchronous I/O (measured on nodeperf's loop device)",
 	  "Linux Documentation/ABI/stable/sysfs-block (nr_requests)" },
 };
+
+const char *profile_tune_candidate_id(size_t i)
+{
+	return i < ARRAY_SIZE(builtin) ? builtin[i].id : NULL;
+}
 
 struct tune_opts {
 	enum profile_class cls;
@@ -266,13 +271,6 @@ static int has_target(const char *path, const char *target, char *why, size_t le
 	result_free(r);
 	return found;
 }
-
-/*
- * The gate's decision for one candidate: kept when a target metric improved
- * and nothing regressed or broke a limit (compare's own verdicts).
- */
-int tune_decide(const struct comparison *c, const char *target, const struct cmp_metric **kept,
-		char *why, size_t len);
 
 int tune_decide(const struct comparison *c, const char *target, const struct cmp_metric **kept,
 		char *why, size_t len)
