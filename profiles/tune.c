@@ -117,7 +117,7 @@ struct cand_run {
 static const char tune_usage[] =
     "usage: nodeperf profile tune --workload CLASS [--budget SECONDS] [--format F] [-o PATH]\n"
     "                             [--reps N] [--rep-time S] [--thresholds FILE]\n"
-    "                             [--try KEY=VALUE:BENCH_GLOB[:TARGET_GLOB]]...\n"
+    "                             [--try KEY=VALUE:BENCH_GLOB[:TARGET_GLOB[:BASE_KEY=VALUE]]]...\n"
     "  Try each candidate setting of the class against a baseline by re-running the\n"
     "  benches that measure it (`nodeperf run --only GLOB --tune KEY=VALUE`): net.*\n"
     "  sysctls inside the benches' own network namespaces, block.* on their own loop\n"
@@ -130,8 +130,11 @@ static const char tune_usage[] =
     "  --reps N          repetitions per run (default 5, the fewest the gate decides on)\n"
     "  --rep-time S      seconds per repetition (default 0.3)\n"
     "  --thresholds FILE the gate's rules (default: the built-in ones, rates on their mean)\n"
-    "  --try K=V:GLOB[:TARGET]  an extra candidate: --tune K=V on the benches GLOB,\n"
-    "                    judged on TARGET (default GLOB); replaces the built-in ones\n"
+    "  --try K=V:GLOB[:TARGET[:BASE]]  an own candidate: --tune K=V on the benches\n"
+    "                    GLOB, judged on TARGET (default GLOB), against a baseline run\n"
+    "                    with --tune BASE (default none; a block.* candidate needs one,\n"
+    "                    so that both sides run on the loop device); replaces the\n"
+    "                    built-in candidates\n"
     "  Exit: 0 done (whether or not something helped), 2 bad usage, 3 the baseline\n"
     "  could not be measured, 130/143 interrupted.\n";
 
@@ -320,19 +323,33 @@ static const struct cmp_check *improved_check(const struct cmp_metric *m)
 	return m->nchecks ? &m->checks[0] : NULL;
 }
 
-/* The node's value of a sysctl from the baseline's snapshot (host namespace). */
+/*
+ * From the baseline's snapshot: the node's value of a sysctl (host
+ * namespace), or for "block" its disks ("vda,nvme0n1"; loop devices and
+ * ramdisks are not recorded). NULL when unknown.
+ */
 static char *snapshot_value(const char *path, const char *key)
 {
-	char err[256];
+	char err[256], disks[512] = "";
 	struct result *r = result_read(path, err, sizeof(err));
+	const char *name;
 	const json_t *v;
 	char *s = NULL;
+	size_t off = 0;
 
 	if (!r)
 		return NULL;
-	v = json_object_get(json_object_get(r->config, "sysctl"), key);
-	if (json_is_string(v))
-		s = strdup(json_string_value(v));
+	if (!strcmp(key, "block")) {
+		json_object_foreach(json_object_get(r->config, "block"), name, v)
+			if (json_is_object(v) && off + strlen(name) + 2 < sizeof(disks))
+				off += (size_t)snprintf(disks + off, sizeof(disks) - off, "%s%s",
+							off ? "," : "", name);
+		s = off ? strdup(disks) : NULL;
+	} else {
+		v = json_object_get(json_object_get(r->config, "sysctl"), key);
+		if (json_is_string(v))
+			s = strdup(json_string_value(v));
+	}
 	result_free(r);
 	return s;
 }
@@ -349,8 +366,11 @@ static int add_kept(struct profile *p, struct cand_run *cr, const struct compari
 	free(cur);
 	if (!s)
 		return -ENOMEM;
-	if (k->scope == SCOPE_BLOCK && !(s->devices = strdup("*")))
-		return -ENOMEM;
+	if (k->scope == SCOPE_BLOCK) {
+		s->devices = snapshot_value(cr->base_path, "block");
+		if (!s->devices && !(s->devices = strdup("*")))
+			return -ENOMEM;
+	}
 	rc = profile_evidence_metric(&s->ev, cr->m->name, cr->m->unit, ck ? ck->stat : "",
 				     ck ? ck->base : NAN);
 	if (rc)
@@ -366,11 +386,11 @@ static int add_kept(struct profile *p, struct cand_run *cr, const struct compari
 	return s->ev.verdict ? 0 : -ENOMEM;
 }
 
-/* --try KEY=VALUE:GLOB[:TARGET] */
+/* --try KEY=VALUE:GLOB[:TARGET[:BASE_KEY=BASE_VALUE]] */
 static int parse_try(struct tune_opts *o, const char *arg)
 {
 	struct candidate *k;
-	char *buf, *kv, *glob, *target, *eq;
+	char *buf, *kv, *glob, *target, *base = NULL, *eq;
 
 	if (o->nextra == TUNE_MAX_CAND)
 		return -E2BIG;
@@ -385,8 +405,16 @@ static int parse_try(struct tune_opts *o, const char *arg)
 	}
 	*glob++ = '\0';
 	target = strchr(glob, ':');
-	if (target)
+	if (target) {
 		*target++ = '\0';
+		base = strchr(target, ':');
+		if (base)
+			*base++ = '\0';
+	}
+	if (base && (!strchr(base, '=') || base[0] == '=')) {
+		free(buf);
+		return -EINVAL;
+	}
 	kv = strdup(buf); /* the --tune argument, KEY=VALUE whole */
 	if (!kv) {
 		free(buf);
@@ -402,6 +430,7 @@ static int parse_try(struct tune_opts *o, const char *arg)
 	k->bench = glob;
 	k->target = target && *target ? target : glob;
 	k->tune = kv;
+	k->base_tune = base && *base ? base : NULL;
 	k->key = buf;
 	k->value = eq + 1;
 	k->scope = str_starts(buf, "block.") ? SCOPE_BLOCK : SCOPE_NETNS;
@@ -496,7 +525,7 @@ static int parse_opts(int argc, char **argv, struct tune_opts *o)
 			break;
 		case 'y':
 			if (parse_try(o, optarg))
-				return cli_usage_error(tune_usage, "profile tune: --try wants KEY=VALUE:BENCH_GLOB[:TARGET_GLOB], not '%s'", optarg);
+				return cli_usage_error(tune_usage, "profile tune: --try wants KEY=VALUE:BENCH_GLOB[:TARGET_GLOB[:BASE_KEY=VALUE]], not '%s'", optarg);
 			break;
 		case 'h':
 			fputs(tune_usage, stdout);
