@@ -564,7 +564,7 @@ int profile_tune_main(int argc, char **argv)
 	char tmpdir[400], err[1024], name[64];
 	double t0, est, per_bench;
 	size_t i, n = 0, nlist;
-	int rc, status = 0, interrupted = 0, measured = 0, any_bench = 0;
+	int rc, status = 0, interrupted = 0, measured = 0, base_failed = 0;
 
 	memset(runs, 0, sizeof(runs));
 	rc = parse_opts(argc, argv, &o);
@@ -612,7 +612,6 @@ int profile_tune_main(int argc, char **argv)
 			snprintf(cr->why, sizeof(cr->why), "this build has no %s bench", cr->c->bench);
 			continue;
 		}
-		any_bench = 1;
 		est = (shared ? 1 : 2) * (1 + nb * per_bench);
 		if ((double)now_ns() / 1e9 - t0 + est > o.budget_s) {
 			snprintf(cr->why, sizeof(cr->why),
@@ -630,6 +629,7 @@ int profile_tune_main(int argc, char **argv)
 				    sizeof(cr->why), &status)) {
 				cr->base_path[0] = '\0';
 				cr->state = CAND_FAILED;
+				base_failed = 1;
 				interrupted = status == 130 || status == 143 || sandbox_stop;
 				continue;
 			}
@@ -691,7 +691,7 @@ int profile_tune_main(int argc, char **argv)
 	rc = profile_write(p, o.fmt, o.out);
 	if (interrupted)
 		rc = 128 + (sandbox_signal ? sandbox_signal : SIGINT);
-	else if (!rc && any_bench && !measured)
+	else if (!rc && base_failed && !measured)
 		rc = EXIT_RUNTIME; /* not one baseline could be measured */
 out:
 	sandbox_cleanup_all();
