@@ -4,6 +4,7 @@
 #include <fnmatch.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,7 +157,7 @@ static unsigned count_benches(const char *glob)
 static int run_child(char *const argv[], const char *log)
 {
 	posix_spawn_file_actions_t fa;
-	int status, rc;
+	int status, rc, forwarded = 0;
 	pid_t pid;
 
 	rc = posix_spawn_file_actions_init(&fa);
@@ -168,9 +169,15 @@ static int run_child(char *const argv[], const char *log)
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc)
 		return -rc;
-	while (waitpid(pid, &status, 0) < 0)
+	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			return -errno;
+		/* a signal sent to tune alone (kill PID): the child stops too */
+		if (sandbox_stop && !forwarded) {
+			kill(pid, sandbox_signal ? sandbox_signal : SIGINT);
+			forwarded = 1;
+		}
+	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -238,6 +245,10 @@ static int measure(const struct tune_opts *o, const char *tmpdir, const char *gl
 		return 0;
 	if (rc < 0) {
 		snprintf(why, len, "cannot start nodeperf run: %s", strerror(-rc));
+		return -1;
+	}
+	if (rc == 128 + SIGINT || rc == 128 + SIGTERM) {
+		snprintf(why, len, "interrupted");
 		return -1;
 	}
 	last_line(log, why, len);

@@ -116,6 +116,17 @@ check "tune: its scratch dir is gone" sh -c "! ls -d /var/tmp/nodeperf-$pid-* 2>
 expect_exit "tune: a budget too small tries nothing" 0 "$NODEPERF" profile tune --workload latency --budget 1 \
 	--try 'net.core.somaxconn=8192:sched.ctxswitch'
 check "tune: says what was not tried and why" grep -q "not tried: about .* s more would pass the budget of 1 s" "$T/err"
+"$NODEPERF" profile tune --workload latency --budget 60 --rep-time 0.5 \
+	--try 'net.core.somaxconn=8192:sched.*' -o "$T/int.json" >"$T/out" 2>"$T/err" &
+pid=$!
+sleep 2
+kill -INT $pid
+wait $pid
+rc=$?
+check "tune: SIGINT ends it with 130" test $rc -eq 130
+pycheck "tune: interrupted: the profile says so" "$T/int.json" "
+assert d['settings'] == [] and 'interrupted' in d['skipped'][0]['reason'], d"
+check "tune: SIGINT leaves no scratch dir (its runs' are inside)" sh -c "! ls -d /var/tmp/nodeperf-$pid-* 2>/dev/null"
 expect_exit "tune: built-in candidates of a class" 0 "$NODEPERF" profile tune --workload gpu --budget 5
 check "tune gpu: says there is no sandboxed candidate" grep -q "no sandboxed candidate for the gpu class" "$T/out"
 expect_exit "tune: --workload is required" 2 "$NODEPERF" profile tune
