@@ -35,58 +35,64 @@
 struct candidate {
 	const char *id;
 	unsigned classes;
+	unsigned busy_poll;	/* run --busy-poll US of the candidate */
 	const char *bench;	/* run --only GLOB */
 	const char *target;	/* the metrics that must improve */
 	const char *tune;	/* run --tune K=V of the candidate, NULL for none */
 	const char *base_tune;	/* run --tune K=V of its baseline, NULL for none */
-	unsigned busy_poll;	/* run --busy-poll US of the candidate */
 	const char *key, *value; /* what goes into the profile */
-	enum profile_scope scope;
 	const char *reason, *source;
+	enum profile_scope scope;
 };
+
+/* The table in the order one reads a candidate; the struct is ordered for size. */
+#define CAND(id_, cls_, bench_, target_, tune_, base_, bp_, key_, value_, scope_, reason_, src_) \
+	{ .id = id_, .classes = cls_, .busy_poll = bp_, .bench = bench_, .target = target_,      \
+	  .tune = tune_, .base_tune = base_, .key = key_, .value = value_, .reason = reason_,   \
+	  .source = src_, .scope = scope_ }
 
 #define ALL_NET (C(PROFILE_GENERAL) | C(PROFILE_LATENCY) | C(PROFILE_THROUGHPUT) | C(PROFILE_CONTAINER_DENSITY))
 
 static const struct candidate builtin[] = {
-	{ "tune.net.tcp-rmem", C(PROFILE_GENERAL) | C(PROFILE_THROUGHPUT), "net.tcp_stream.veth",
+	CAND("tune.net.tcp-rmem", C(PROFILE_GENERAL) | C(PROFILE_THROUGHPUT), "net.tcp_stream.veth",
 	  "net.tcp_stream.veth*", "net.ipv4.tcp_rmem=4096 131072 16777216", NULL, 0, "net.ipv4.tcp_rmem",
 	  "4096 131072 16777216", SCOPE_NETNS, "TCP receive autotuning may grow to 16 MiB",
-	  "tuned profile network-throughput" },
-	{ "tune.net.tcp-wmem", C(PROFILE_GENERAL) | C(PROFILE_THROUGHPUT), "net.tcp_stream.veth",
+	  "tuned profile network-throughput"),
+	CAND("tune.net.tcp-wmem", C(PROFILE_GENERAL) | C(PROFILE_THROUGHPUT), "net.tcp_stream.veth",
 	  "net.tcp_stream.veth*", "net.ipv4.tcp_wmem=4096 16384 16777216", NULL, 0, "net.ipv4.tcp_wmem",
 	  "4096 16384 16777216", SCOPE_NETNS, "TCP send autotuning may grow to 16 MiB",
-	  "tuned profile network-throughput" },
-	{ "tune.net.somaxconn", ALL_NET, "net.tcp_crr.veth", "net.tcp_crr.veth*", "net.core.somaxconn=16384",
+	  "tuned profile network-throughput"),
+	CAND("tune.net.somaxconn", ALL_NET, "net.tcp_crr.veth", "net.tcp_crr.veth*", "net.core.somaxconn=16384",
 	  NULL, 0, "net.core.somaxconn", "16384", SCOPE_NETNS,
-	  "a longer accept queue absorbs connect bursts", "AKS node defaults (16384 on every image)" },
-	{ "tune.net.syn-backlog", ALL_NET, "net.tcp_crr.veth", "net.tcp_crr.veth*",
+	  "a longer accept queue absorbs connect bursts", "AKS node defaults (16384 on every image)"),
+	CAND("tune.net.syn-backlog", ALL_NET, "net.tcp_crr.veth", "net.tcp_crr.veth*",
 	  "net.ipv4.tcp_max_syn_backlog=16384", NULL, 0, "net.ipv4.tcp_max_syn_backlog", "16384",
 	  SCOPE_NETNS, "more half-open connections wait for accept",
-	  "AKS node defaults (16384 on every image)" },
-	{ "tune.net.autocorking-off", C(PROFILE_LATENCY), "net.tcp_rr.veth", "net.tcp_rr.veth*",
+	  "AKS node defaults (16384 on every image)"),
+	CAND("tune.net.autocorking-off", C(PROFILE_LATENCY), "net.tcp_rr.veth", "net.tcp_rr.veth*",
 	  "net.ipv4.tcp_autocorking=0", NULL, 0, "net.ipv4.tcp_autocorking", "0", SCOPE_NETNS,
 	  "small writes leave at once instead of waiting to be coalesced",
-	  "Linux Documentation/networking/ip-sysctl.rst (tcp_autocorking)" },
-	{ "tune.net.busy-poll", C(PROFILE_LATENCY), "net.tcp_rr.veth", "net.tcp_rr.veth*", NULL, NULL, 50,
+	  "Linux Documentation/networking/ip-sysctl.rst (tcp_autocorking)"),
+	CAND("tune.net.busy-poll", C(PROFILE_LATENCY), "net.tcp_rr.veth", "net.tcp_rr.veth*", NULL, NULL, 50,
 	  "net.core.busy_read", "50", SCOPE_GLOBAL,
 	  "measured with SO_BUSY_POLL 50 us on the benches' sockets; net.core.busy_read sets that "
 	  "for every socket",
-	  "tuned profile network-latency (busy_read=50)" },
-	{ "tune.block.scheduler-none", C(PROFILE_GENERAL) | C(PROFILE_LATENCY), "io.randread.4k.*",
+	  "tuned profile network-latency (busy_read=50)"),
+	CAND("tune.block.scheduler-none", C(PROFILE_GENERAL) | C(PROFILE_LATENCY), "io.randread.4k.*",
 	  "io.randread.4k.*", "block.scheduler=none", "block.scheduler=mq-deadline", 0,
 	  "block.scheduler", "none", SCOPE_BLOCK,
 	  "no scheduler lock and sorting per request (measured on nodeperf's loop device)",
-	  "Linux Documentation/block/switching-sched.rst" },
-	{ "tune.block.read-ahead", C(PROFILE_GENERAL) | C(PROFILE_THROUGHPUT), "io.seqread.*",
+	  "Linux Documentation/block/switching-sched.rst"),
+	CAND("tune.block.read-ahead", C(PROFILE_GENERAL) | C(PROFILE_THROUGHPUT), "io.seqread.*",
 	  "io.seqread.*", "block.read_ahead_kb=4096", "block.read_ahead_kb=128", 0,
 	  "block.read_ahead_kb", "4096", SCOPE_BLOCK,
 	  "4 MiB read-ahead windows for sequential readers (measured on nodeperf's loop device)",
-	  "tuned profile throughput-performance ([disk] readahead=>4096)" },
-	{ "tune.block.nr-requests", C(PROFILE_THROUGHPUT), "io.randread.4k.io_uring.qd32",
+	  "tuned profile throughput-performance ([disk] readahead=>4096)"),
+	CAND("tune.block.nr-requests", C(PROFILE_THROUGHPUT), "io.randread.4k.io_uring.qd32",
 	  "io.randread.4k.io_uring.qd32", "block.nr_requests=1024", "block.nr_requests=256", 0,
 	  "block.nr_requests", "1024", SCOPE_BLOCK,
 	  "a deeper request queue for deep asynchronous I/O (measured on nodeperf's loop device)",
-	  "Linux Documentation/ABI/stable/sysfs-block (nr_requests)" },
+	  "Linux Documentation/ABI/stable/sysfs-block (nr_requests)"),
 };
 
 const char *profile_tune_candidate_id(size_t i)

@@ -82,7 +82,7 @@ static int push(struct verify_item **items, size_t *n, const struct profile_sett
 	memset(it, 0, sizeof(*it));
 	it->s = s;
 	str_copy(it->where, where ? where : "", sizeof(it->where));
-	if (rc) {
+	if (rc || !cur) {
 		it->status = VERIFY_MISSING;
 		str_copy(it->current, "(absent)", sizeof(it->current));
 	} else {
