@@ -85,32 +85,33 @@ static int aks_value(const struct aks_field *f, const struct profile_setting *s,
 		     char *err, size_t len)
 {
 	long long v, first, last;
-	char extra[8];
+	char extra[8], buf[32];
+	const char *value = profile_effective_value(s, buf, sizeof(buf));
 
 	switch (f->type) {
 	case AKS_BOOL:
-		if (!strcmp(s->value, "0") || !strcmp(s->value, "1")) {
-			*out = json_boolean(s->value[0] == '1');
+		if (!strcmp(value, "0") || !strcmp(value, "1")) {
+			*out = json_boolean(value[0] == '1');
 			return 0;
 		}
 		return refuse(-ERANGE, err, len,
 			      "%s (%s) = %s is outside what AKS accepts: a boolean (0 or 1)",
-			      f->field, f->key, s->value);
+			      f->field, f->key, value);
 	case AKS_PORTS:
-		if (sscanf(s->value, "%lld %lld %7s", &first, &last, extra) != 2)
+		if (sscanf(value, "%lld %lld %7s", &first, &last, extra) != 2)
 			return refuse(-EINVAL, err, len, "%s (%s) = '%s' is not \"FIRST LAST\"",
-				      f->field, f->key, s->value);
+				      f->field, f->key, value);
 		if (first < 1024 || first > 60999 || last < 32768 || last > 65535)
 			return refuse(-ERANGE, err, len,
 				      "%s (%s) = '%s' is outside the range AKS accepts: first "
 				      "1024-60999, last 32768-65535",
-				      f->field, f->key, s->value);
+				      f->field, f->key, value);
 		*out = json_sprintf("%lld %lld", first, last);
 		return 0;
 	default:
-		if (whole(s->value, &v))
+		if (whole(value, &v))
 			return refuse(-EINVAL, err, len, "%s (%s) = '%s' is not a whole number",
-				      f->field, f->key, s->value);
+				      f->field, f->key, value);
 		if (f->type == AKS_INT && (v < f->lo || v > f->hi))
 			return refuse(-ERANGE, err, len,
 				      "%s (%s) = %lld is outside the range AKS accepts: %lld-%lld",

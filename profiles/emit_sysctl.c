@@ -44,6 +44,7 @@ void profile_comment_header(const struct profile *p, FILE *out, const char *how)
 
 int profile_emit_sysctl(const struct profile *p, FILE *out, char *err, size_t errlen)
 {
+	char val[32];
 	size_t i;
 
 	(void)err;
@@ -57,12 +58,12 @@ int profile_emit_sysctl(const struct profile *p, FILE *out, char *err, size_t er
 			continue;
 		fprintf(out, "\n# %s: %s\n", s->rule, s->reason);
 		if (s->at_least)
-			fprintf(out, "#  the rule asks for at least this (current %s); sysctl.d sets it exactly\n",
-				s->current ? s->current : "unknown");
+			fprintf(out, "#  at least %s (current %s): sysctl.d sets a value exactly, so the "
+				"larger of the two\n", s->value, s->current ? s->current : "unknown");
 		if (s->scope == SCOPE_NETNS)
 			fprintf(out, "#  per network namespace: pods need it in their own (securityContext.sysctls)\n");
 		profile_comment_evidence(s, out, "#");
-		fprintf(out, "%s = %s\n", s->key, s->value);
+		fprintf(out, "%s = %s\n", s->key, profile_effective_value(s, val, sizeof(val)));
 	}
 	for (i = 0; i < p->nsettings; i++) {
 		const struct profile_setting *s = &p->settings[i];

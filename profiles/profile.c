@@ -469,3 +469,21 @@ int profile_format_parse(const char *s, enum profile_format *out)
 		}
 	return -EINVAL;
 }
+
+const char *profile_effective_value(const struct profile_setting *s, char *buf, size_t len)
+{
+	long long want, cur;
+	char *end;
+
+	if (!s->at_least || !s->current)
+		return s->value;
+	errno = 0;
+	want = strtoll(s->value, &end, 10);
+	if (end == s->value || *end || errno)
+		return s->value;
+	cur = strtoll(s->current, &end, 10);
+	if (end == s->current || *end || errno || cur <= want)
+		return s->value;
+	snprintf(buf, len, "%lld", cur);
+	return buf;
+}

@@ -90,6 +90,12 @@ int profile_skip(struct profile *p, const char *rule, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int profile_note(struct profile *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * What a format that cannot say "at least" writes: the larger of value and a
+ * numeric current, so applying a profile never lowers a node's setting.
+ */
+const char *profile_effective_value(const struct profile_setting *s, char *buf, size_t len);
+
 /* The JSON format (schema nodeperf/profile/v1). */
 json_t *profile_to_json(const struct profile *p);
 /* NULL with err "PATH:LINE:COL: what" or "PATH: where: what". */

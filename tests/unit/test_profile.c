@@ -159,6 +159,22 @@ static void test_aks_ranges(void **state)
 	assert_int_equal(aks_one("net.core.somaxconn", "3240000", SCOPE_NETNS, err, sizeof(err), &n), 0);
 	assert_int_equal(aks_one("fs.file-max", "9223372036854775807", SCOPE_GLOBAL, err, sizeof(err), &n), 0);
 	assert_int_equal(aks_one("net.ipv4.tcp_tw_reuse", "1", SCOPE_NETNS, err, sizeof(err), &n), 0);
+	/* "at least" never lowers a node's larger value in formats that set exactly */
+	{
+		struct profile *p = profile_new("t", PROFILE_GENERAL, NULL, NULL);
+		struct profile_setting *s = profile_add(p, "r", "vm.max_map_count", "1048576", 1,
+							SCOPE_GLOBAL, "2097152", "r", NULL);
+		char buf[32];
+
+		assert_string_equal(profile_effective_value(s, buf, sizeof(buf)), "2097152");
+		s->at_least = 0;
+		assert_string_equal(profile_effective_value(s, buf, sizeof(buf)), "1048576");
+		s->at_least = 1;
+		free(s->current);
+		s->current = strdup("65530");
+		assert_string_equal(profile_effective_value(s, buf, sizeof(buf)), "1048576");
+		profile_free(p);
+	}
 	/* the odd spelling AKS uses */
 	assert_string_equal(profile_aks_field("net.ipv4.tcp_keepalive_intvl"), "netIpv4TcpkeepaliveIntvl");
 	assert_null(profile_aks_field("net.core.busy_read"));
