@@ -322,8 +322,16 @@ int tune_decide(const struct comparison *c, const char *target, const struct cmp
 	if (!best) {
 		const struct cmp_check *ck = first->nchecks ? &first->checks[0] : NULL;
 
-		snprintf(why, len, "%s %s: %s", first->name, verdict_name(first->verdict),
-			 ck ? ck->why : (c->nungated ? "no rule gates it" : "nothing to test"));
+		/* the first target metric in detail, the others by their verdict */
+		off = (size_t)snprintf(why, len, "%s %s: %s", first->name, verdict_name(first->verdict),
+				       ck ? ck->why : "no rule gates it");
+		for (i = 0; i < c->nmetrics && off < len; i++) {
+			const struct cmp_metric *m = &c->metrics[i];
+
+			if (m != first && !fnmatch(target, m->name, 0))
+				off += (size_t)snprintf(why + off, len - off, "; %s %s", m->name,
+							verdict_name(m->verdict));
+		}
 		return 0;
 	}
 	*kept = best;
@@ -471,30 +479,60 @@ static void print_table(const struct cand_run *runs, size_t n)
 	}
 }
 
-/* The gate's rules: rates are gated on their mean unless the rules say otherwise. */
-static int tune_thresholds(const char *path, struct thresholds **th, char *err, size_t len)
+/*
+ * The gate's rules for one comparison: the rules text (the built-in one or
+ * --thresholds), and in front of it "NAME mean 5%" for each rate metric of
+ * the baseline that those rules leave ungated (a rate records only "mean"
+ * repetitions, which the catch-all "* p50" line does not reach). Later lines
+ * still win, so a family's own rule for its rates decides.
+ */
+static int gate_rules(const char *text, const char *path, const struct result *base,
+		      struct thresholds **th, char *err, size_t len)
 {
-	static const char rates[] = "# profile tune: a rate's repetitions are its mean\n*\tmean\t5%\n";
-	char *text, *file;
-	size_t n;
+	const char *stats[RESULT_MAX_REPSTATS * 2];
+	struct thresholds *plain = NULL;
+	char *all = NULL;
+	size_t i, n, off = 0, cap = strlen(text) + 1;
 	int rc;
 
-	file = path ? read_all(path, NULL) : NULL;
-	if (path && !file) {
-		snprintf(err, len, "%s: %s", path, strerror(errno));
-		return -EINVAL;
-	}
-	n = strlen(rates) + strlen(file ? file : thresholds_default_text) + 1;
-	text = malloc(n);
-	if (!text) {
-		free(file);
+	rc = thresholds_parse(text, path, &plain, err, len);
+	if (rc)
+		return rc;
+	for (i = 0; i < base->nmetrics; i++)
+		cap += strlen(base->metrics[i].name) + 16;
+	all = malloc(cap);
+	if (!all) {
+		thresholds_free(plain);
 		return -ENOMEM;
 	}
-	snprintf(text, n, "%s%s", rates, file ? file : thresholds_default_text);
-	rc = thresholds_parse(text, path ? path : THRESHOLDS_DEFAULT_PATH, th, err, len);
-	free(text);
-	free(file);
+	all[0] = '\0';
+	for (i = 0; i < base->nmetrics; i++) {
+		const struct metric *m = &base->metrics[i];
+		size_t k, gated = 0;
+
+		if (m->better != BETTER_HIGHER || !metric_reps(m, "mean"))
+			continue;
+		n = thresholds_stats(plain, m->name, stats, ARRAY_SIZE(stats));
+		for (k = 0; k < n; k++)
+			gated += metric_reps(m, stats[k]) != NULL;
+		if (!gated)
+			off += (size_t)snprintf(all + off, cap - off, "%s\tmean\t5%%\n", m->name);
+	}
+	snprintf(all + off, cap - off, "%s", text);
+	thresholds_free(plain);
+	rc = thresholds_parse(all, path, th, err, len);
+	free(all);
 	return rc;
+}
+
+/* The rules text: --thresholds FILE or the built-in one. */
+static char *rules_text(const char *path, char *err, size_t len)
+{
+	char *text = path ? read_all(path, NULL) : strdup(thresholds_default_text);
+
+	if (!text)
+		snprintf(err, len, "%s: %s", path ? path : "thresholds", strerror(errno));
+	return text;
 }
 
 static int parse_opts(int argc, char **argv, struct tune_opts *o)
@@ -577,6 +615,7 @@ int profile_tune_main(int argc, char **argv)
 	struct cand_run runs[ARRAY_SIZE(builtin) + TUNE_MAX_CAND];
 	const struct candidate *list;
 	struct thresholds *th = NULL;
+	char *rules = NULL;
 	struct profile *p = NULL;
 	char tmpdir[400], err[1024], name[64];
 	double t0, est, per_bench;
@@ -592,7 +631,17 @@ int profile_tune_main(int argc, char **argv)
 	for (i = 0; i < nlist; i++)
 		if (list[i].classes & C(o.cls))
 			runs[n++].c = &list[i];
-	rc = tune_thresholds(o.thresholds, &th, err, sizeof(err));
+	rules = rules_text(o.thresholds, err, sizeof(err));
+	if (!rules) {
+		log_err("%s", err);
+		rc = EXIT_BAD_INPUT;
+		goto out_opts;
+	}
+	/* a bad rules file is bad input before anything runs */
+	rc = thresholds_parse(rules, o.thresholds ? o.thresholds : THRESHOLDS_DEFAULT_PATH, &th, err,
+			      sizeof(err));
+	thresholds_free(th);
+	th = NULL;
 	if (rc) {
 		log_err("%s", err);
 		rc = rc == -ENOMEM ? EXIT_RUNTIME : EXIT_BAD_INPUT;
@@ -666,11 +715,14 @@ int profile_tune_main(int argc, char **argv)
 		}
 		bp = cr->base_path;
 		cp = cr->path;
-		c.th = th;
 		c.alpha = COMPARE_ALPHA;
 		rc = compare_side_load(&c.base, &bp, 1, err, sizeof(err));
 		if (!rc)
 			rc = compare_side_load(&c.cand, &cp, 1, err, sizeof(err));
+		if (!rc)
+			rc = gate_rules(rules, o.thresholds ? o.thresholds : THRESHOLDS_DEFAULT_PATH,
+					c.base.runs[0], &th, err, sizeof(err));
+		c.th = th;
 		if (!rc)
 			rc = compare_run(&c, err, sizeof(err));
 		if (rc) {
@@ -689,6 +741,8 @@ int profile_tune_main(int argc, char **argv)
 		}
 		cr->m = NULL; /* points into c */
 		compare_release(&c);
+		thresholds_free(th);
+		th = NULL;
 		if (rc == -ENOMEM) {
 			rc = EXIT_RUNTIME;
 			goto out;
@@ -715,6 +769,7 @@ out:
 	profile_free(p);
 out_opts:
 	thresholds_free(th);
+	free(rules);
 	for (i = 0; i < o.nextra; i++) {
 		free(o.extra_buf[i]);
 		free(o.extra_kv[i]);
