@@ -467,15 +467,19 @@ static int parse_try(struct tune_opts *o, const char *arg)
 static void print_table(const struct cand_run *runs, size_t n)
 {
 	static const char *const states[] = { "not tried", "KEPT", "dropped", "failed" };
+	int w = (int)strlen("CANDIDATE");
+	char what[128];
 	size_t i;
 
-	fprintf(stderr, "%-28s %-9s %s\n", "CANDIDATE", "DECISION", "WHY");
 	for (i = 0; i < n; i++) {
-		const struct candidate *k = runs[i].c;
-		char what[96];
+		int l = snprintf(what, sizeof(what), "%s=%s", runs[i].c->key, runs[i].c->value);
 
-		snprintf(what, sizeof(what), "%s=%s", k->key, k->value);
-		fprintf(stderr, "%-28s %-9s %s\n", what, states[runs[i].state], runs[i].why);
+		w = l > w ? l : w;
+	}
+	fprintf(stderr, "%-*s %-9s %s\n", w, "CANDIDATE", "DECISION", "WHY");
+	for (i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "%s=%s", runs[i].c->key, runs[i].c->value);
+		fprintf(stderr, "%-*s %-9s %s\n", w, what, states[runs[i].state], runs[i].why);
 	}
 }
 
