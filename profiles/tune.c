@@ -379,7 +379,7 @@ static char *snapshot_value(const char *path, const char *key)
 	return s;
 }
 
-static int add_kept(struct profile *p, struct cand_run *cr, const struct comparison *c)
+static int add_kept(struct profile *p, struct cand_run *cr)
 {
 	const struct candidate *k = cr->c;
 	const struct cmp_check *ck = improved_check(cr->m);
@@ -407,7 +407,6 @@ static int add_kept(struct profile *p, struct cand_run *cr, const struct compari
 	}
 	free(s->ev.verdict);
 	s->ev.verdict = strdup(verdict_name(cr->m->verdict));
-	(void)c;
 	return s->ev.verdict ? 0 : -ENOMEM;
 }
 
@@ -738,7 +737,7 @@ int profile_tune_main(int argc, char **argv)
 			cr->state = CAND_KEPT;
 			snprintf(cr->why, sizeof(cr->why), "%s improved: %s", cr->m->name,
 				 ck ? ck->why : "");
-			if (add_kept(p, cr, &c))
+			if (add_kept(p, cr))
 				rc = -ENOMEM;
 		} else {
 			cr->state = CAND_DROPPED;
