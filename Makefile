@@ -14,7 +14,7 @@ PKG_CONFIG ?= pkg-config
 BIN       ?= nodeperf
 
 VERSION := 0.1.0
-PKGS    := libbpf hwloc jansson zlib
+PKGS    := libbpf hwloc jansson zlib liburing
 ARCH    := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CFLAGS   ?= -O2 -g
@@ -42,7 +42,7 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 # the skeletons embed the objects: keep them for bpftool and debugging
 .SECONDARY: $(BPF_SRCS:probes/%.bpf.c=$(BUILD)/probes/%.bpf.o)
 
-.PHONY: all deps test unit-bins run install uninstall asan check clean help baseline vmlinux bench-self gate-quality
+.PHONY: all deps test unit-bins run install uninstall asan check clean help baseline vmlinux bench-self gate-quality image
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -58,6 +58,7 @@ help:
 	@echo "make check      cppcheck and clang-tidy"
 	@echo "make bench-self benchmarks of nodeperf itself (bench/self/), printing figures"
 	@echo "make gate-quality  A/A false regressions and injected-slowdown detection of compare"
+	@echo "make image      the static binary in a FROM scratch image, tagged IMAGE=$(IMAGE) (podman)"
 
 deps:
 	@sh tools/deps.sh
@@ -116,10 +117,30 @@ bench-self: all $(BUILD)/bench/self/hist_record
 	sh bench/self/snapshot-cost ./$(BIN)
 	sh bench/self/probe-cost ./$(BIN)
 	sh bench/self/bpf-floor
+	sh bench/self/net-vs-sockperf ./$(BIN)
+	sh bench/self/io-vs-fio ./$(BIN)
 
 # minutes: 10 A/A pairs and 10 pairs with a real injected slowdown
 gate-quality: all
 	sh bench/self/gate-quality ./$(BIN)
+
+# --- container image (deploy/): the static binary in a FROM scratch image ---
+IMAGE          ?= nodeperf:$(VERSION)
+PODMAN         ?= podman
+STATIC_BUILD   ?= build-static
+# This CI machine: hybrid cgroups, which podman's systemd manager and crun
+# refuse, and rlimits root here cannot raise (podman asks for more nproc and
+# nofile than the hard limits): lower, explicit ones work. The build runs no
+# command, so the ulimits only matter to a RUN someone adds; --layers=false:
+# no intermediate images left in the store (nothing to cache in one COPY).
+PODMAN_FLAGS   ?= --cgroup-manager=cgroupfs --runtime runc
+PODMAN_ULIMITS ?= --ulimit nofile=16384:16384 --ulimit nproc=16384:16384
+
+image:
+	@$(MAKE) --no-print-directory STATIC=1 BUILD=$(STATIC_BUILD) BIN=$(STATIC_BUILD)/nodeperf all
+	sh deploy/image-root.sh $(STATIC_BUILD)/nodeperf $(STATIC_BUILD)/image
+	$(PODMAN) $(PODMAN_FLAGS) build --layers=false $(PODMAN_ULIMITS) --build-arg VERSION=$(VERSION) \
+		-f deploy/Containerfile -t $(IMAGE) $(STATIC_BUILD)/image
 
 # --- tests ---
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libnodeperf.a
@@ -164,6 +185,6 @@ check:
 	clang-tidy --quiet $(filter-out probes/table.c,$(LIB_SRCS)) nodeperf.c -- $(NPFLAGS)
 
 clean:
-	rm -rf $(BUILD) build-asan nodeperf
+	rm -rf $(BUILD) build-asan $(STATIC_BUILD) nodeperf
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -6,6 +6,7 @@
 #include "core/cli.h"
 #include "probes/probe.h"
 #include "profiles/profile.h"
+#include "results/collect.h"
 
 static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
@@ -22,6 +23,7 @@ static const struct command {
 	{ "probe", cmd_probe, "attach one eBPF probe and print what it sees" },
 	{ "profile", cmd_profile, "kernel parameter profiles: generate, emit, verify, tune" },
 	{ "list", cmd_list, "list the benches and probes" },
+	{ "collect", cmd_collect, "gather a node pool's results from its pod logs" },
 	{ "cleanup", cmd_cleanup, "remove what a killed run left behind" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this text" },

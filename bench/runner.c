@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +18,17 @@
 #include "core/topo.h"
 #include "core/util.h"
 #include "probes/probe.h"
+#include "results/collect.h"
 
 extern const struct bench bench_sched_wakeup_futex, bench_sched_wakeup_pipe, bench_sched_ctxswitch;
 extern const struct bench bench_mem_fault_nohuge, bench_mem_fault_thp, bench_mem_bw_nohuge,
     bench_mem_bw_thp;
+extern const struct bench bench_net_tcp_rr_lo, bench_net_tcp_rr_veth, bench_net_tcp_rr_bridge,
+	bench_net_udp_rr_lo, bench_net_udp_rr_veth, bench_net_udp_rr_bridge, bench_net_tcp_crr_lo,
+	bench_net_tcp_crr_veth, bench_net_tcp_crr_bridge, bench_net_tcp_stream_lo,
+	bench_net_tcp_stream_veth, bench_net_tcp_stream_bridge;
+extern const struct bench bench_io_randread_psync, bench_io_randread_uring, bench_io_randread_qd32,
+	bench_io_randwrite_psync, bench_io_randwrite_uring, bench_io_fsync, bench_io_seqread, bench_io_seqwrite;
 
 /* Adding a bench: one file in bench/ and one line here. */
 const struct bench *const bench_table[] = {
@@ -28,6 +36,17 @@ const struct bench *const bench_table[] = {
 	&bench_sched_wakeup_pipe,
 	&bench_sched_ctxswitch,
 	&bench_mem_fault_nohuge, &bench_mem_fault_thp, &bench_mem_bw_nohuge, &bench_mem_bw_thp,
+	&bench_net_tcp_rr_lo, &bench_net_udp_rr_lo, &bench_net_tcp_crr_lo, &bench_net_tcp_stream_lo,
+	&bench_net_tcp_rr_veth, &bench_net_udp_rr_veth, &bench_net_tcp_crr_veth, &bench_net_tcp_stream_veth,
+	&bench_net_tcp_rr_bridge, &bench_net_udp_rr_bridge, &bench_net_tcp_crr_bridge, &bench_net_tcp_stream_bridge,
+	&bench_io_randread_psync,
+	&bench_io_randread_uring,
+	&bench_io_randread_qd32,
+	&bench_io_randwrite_psync,
+	&bench_io_randwrite_uring,
+	&bench_io_fsync,
+	&bench_io_seqread,
+	&bench_io_seqwrite,
 	NULL,
 };
 
@@ -246,6 +265,7 @@ static const char run_usage[] =
 	"                    [--label LABEL] [--reps N] [--rep-time S] [--tmpdir DIR] [--json]\n"
 	"                    [--no-probes] [--same-core] [--busy-poll US] [--msg-size B]\n"
 	"                    [--io-dir DIR] [--io-device DEV [--destructive]] [--tune KEY=VALUE]...\n"
+	"                    [--log-markers] [--hold]\n"
 	"  Snapshot the node, run the benches of the suite, write a result file\n"
 	"  (schema nodeperf/result/v1) atomically and print a summary table.\n"
 	"  --suite S     quick (5 reps), standard (9), full (15); default quick\n"
@@ -266,6 +286,12 @@ static const char run_usage[] =
 	"  --tune K=V    set K only inside what the benches create: net.* sysctls in\n"
 	"                their namespaces, block.{scheduler,nr_requests,read_ahead_kb}\n"
 	"                on their loop device (repeatable)\n"
+	"  --log-markers after the summary, print the result on stdout as one line of\n"
+	"                JSON between nodeperf-result-begin/-end marker lines, for\n"
+	"                `nodeperf collect` to take from a pod log (node=$NODE_NAME or\n"
+	"                the hostname)\n"
+	"  --hold        then sleep until SIGTERM/SIGINT and exit 0, so that a\n"
+	"                DaemonSet pod keeps its log and is not restarted\n"
 	"  Exit: 0 done, 2 bad usage, 3 a bench failed or the result could not be\n"
 	"  written, 130/143 interrupted (a partial result is written).\n";
 
@@ -339,6 +365,50 @@ static int selected(const struct bench *b, unsigned suite, char **only, int nonl
 	return 0;
 }
 
+/* The result as one JSON line between the markers `nodeperf collect` looks for. */
+static int print_markers(const struct result *res, const char *host, int rc)
+{
+	const char *node = getenv("NODE_NAME");
+	json_t *doc = result_to_json(res);
+	char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(doc);
+	if (!text)
+		return -ENOMEM;
+	collect_print_markers(stdout, node && *node ? node : host, rc, text, strlen(text));
+	free(text);
+	return 0;
+}
+
+static volatile sig_atomic_t hold_signal;
+
+static void hold_handler(int sig)
+{
+	hold_signal = sig;
+}
+
+/*
+ * --hold: a DaemonSet restarts a container that exits, whatever its code,
+ * which would rerun the suite and rotate the log the collector reads. Sleep
+ * until told to stop instead; the image has no shell to `sleep` with.
+ */
+static void hold_until_signal(int rc)
+{
+	struct sigaction sa = { .sa_handler = hold_handler };
+	sigset_t block, old;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	log_info("run: finished (exit %d); holding until SIGTERM", rc);
+	while (!hold_signal)
+		sigsuspend(&old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static int check_out_dir(const char *path)
 {
 	char dir[PATH_MAX];
@@ -394,6 +464,8 @@ int cmd_run(int argc, char **argv)
 		{ "io-device", required_argument, NULL, 'V' },
 		{ "destructive", no_argument, NULL, 'X' },
 		{ "tune", required_argument, NULL, 'U' },
+		{ "log-markers", no_argument, NULL, 'K' },
+		{ "hold", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -409,6 +481,7 @@ int cmd_run(int argc, char **argv)
 	struct result *res = NULL;
 	struct topo *topo = NULL;
 	int c, nonly = 0, as_json = 0, rc = 0, failed = 0, interrupted = 0, no_probes = 0;
+	int log_markers = 0, hold = 0;
 	unsigned i, nsel = 0;
 	size_t s;
 
@@ -418,7 +491,7 @@ int cmd_run(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	ctx.tune = tune;
-	while ((c = getopt_long(argc, argv, "s:O:o:l:r:t:T:jPSB:M:D:V:XU:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:O:o:l:r:t:T:jPSB:M:D:V:XU:KHh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			for (s = 0; s < ARRAY_SIZE(suites); s++)
@@ -493,6 +566,12 @@ int cmd_run(int argc, char **argv)
 			}
 			tune[ntune++] = optarg;
 			break;
+		case 'K':
+			log_markers = 1;
+			break;
+		case 'H':
+			hold = 1;
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			goto out;
@@ -504,6 +583,17 @@ int cmd_run(int argc, char **argv)
 	if (optind < argc) {
 		rc = cli_usage_error(run_usage, "run: unexpected argument '%s'", argv[optind]);
 		goto out;
+	}
+	if (log_markers) {
+		/*
+		 * One stream: a container runtime reads a pod's stdout and stderr
+		 * separately, so a diagnostic could land inside the result line.
+		 * kubectl logs merges the two anyway.
+		 */
+		fflush(stderr);
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		if (dup2(STDOUT_FILENO, STDERR_FILENO) < 0)
+			log_warn("run: cannot send diagnostics to stdout: %m");
 	}
 	if (ctx.destructive && !ctx.io_device) {
 		rc = cli_usage_error(run_usage, "run: --destructive only applies to an --io-device");
@@ -626,12 +716,20 @@ int cmd_run(int argc, char **argv)
 		rc = 128 + (sandbox_signal ? sandbox_signal : SIGINT);
 	else
 		rc = failed ? EXIT_RUNTIME : 0;
+	if (log_markers && print_markers(res, host, rc)) {
+		log_err("run: out of memory printing the result between markers");
+		rc = EXIT_RUNTIME;
+	}
 out:
 	sandbox_cleanup_all();
 	result_free(res);
 	topo_close(topo);
 	free(only);
 	free(tune);
+	if (hold && !sandbox_stop) {
+		hold_until_signal(rc);
+		rc = 0;
+	}
 	return rc;
 }
 
@@ -675,7 +773,7 @@ int cmd_list(int argc, char **argv)
 		{ 0 },
 	};
 	json_t *benches, *probes, *v;
-	int c, as_json = 0;
+	int c, as_json = 0, wname = 5, wprobes = 6;
 	unsigned i, s, k;
 	size_t j;
 
@@ -716,7 +814,19 @@ int cmd_list(int argc, char **argv)
 		json_decref(doc);
 		return 0;
 	}
-	printf("%-22s %-20s %-10s %s\n", "BENCH", "SUITES", "PROBES", "WHAT");
+	/* column widths from the longest bench name and probe list */
+	for (i = 0; bench_table[i]; i++) {
+		const struct bench *b = bench_table[i];
+		int w = 0;
+
+		if ((int)strlen(b->name) > wname)
+			wname = (int)strlen(b->name);
+		for (k = 0; b->probes && b->probes[k]; k++)
+			w += (int)strlen(b->probes[k]) + !!k;
+		if (w > wprobes)
+			wprobes = w;
+	}
+	printf("%-*s %-20s %-*s %s\n", wname, "BENCH", "SUITES", wprobes, "PROBES", "WHAT");
 	json_array_foreach(benches, j, v) {
 		char ss[64] = "", ps[64] = "";
 		size_t off = 0, poff = 0, x;
@@ -726,7 +836,7 @@ int cmd_list(int argc, char **argv)
 			off += (size_t)snprintf(ss + off, sizeof(ss) - off, "%s%s", off ? "," : "", json_string_value(e));
 		json_array_foreach(json_object_get(v, "probes"), x, e)
 			poff += (size_t)snprintf(ps + poff, sizeof(ps) - poff, "%s%s", poff ? "," : "", json_string_value(e));
-		printf("%-22s %-20s %-10s %s\n", json_string_value(json_object_get(v, "name")), ss, ps,
+		printf("%-*s %-20s %-*s %s\n", wname, json_string_value(json_object_get(v, "name")), ss, wprobes, ps,
 		       json_string_value(json_object_get(v, "summary")));
 	}
 	printf("\n%-12s %-11s %-52s %s\n", "PROBE", "RUNG HERE", "TRACEPOINTS", "WHAT");

@@ -393,8 +393,10 @@ static void sweep_loops(struct sweep *s)
 			continue;
 		if (!s->all) {
 			const char *d = strstr(backing, "/nodeperf-");
+			/* the owner is the temp dir's, else the file's own np-PID-* */
+			pid_t pid = d ? owner_pid(d + 1) : owner_pid(base);
 
-			if (d && owner_alive(owner_pid(d + 1)))
+			if (pid <= 0 || owner_alive(pid))
 				continue;
 		}
 		snprintf(dev, sizeof(dev), "/dev/%s", de->d_name);

@@ -1356,6 +1356,63 @@ static const char *node_str(const json_t *node, const char *obj, const char *key
 	return s ? s : "?";
 }
 
+/* --- the block layer's breakdown of the io metrics (biolat attached) --- */
+
+/* p50 of biolat's "<disk>.<op>" histogram in m's probe data; NAN when absent. */
+static double biolat_p50(const struct metric *m, const char *disk, const char *op)
+{
+	char key[96];
+	json_t *h;
+
+	snprintf(key, sizeof(key), "%s.%s", disk, op);
+	h = json_object_get(json_object_get(json_object_get(m->probes, "biolat"), "hists"), key);
+	return json_is_number(json_object_get(h, "p50")) ? json_number_value(json_object_get(h, "p50")) : NAN;
+}
+
+/*
+ * One line per latency metric that names its disk and device operations
+ * (params.disk, params.device_ops) and carries biolat's histograms: the
+ * syscall-level p50, the device's (issue -> complete, the device_ops' p50s
+ * summed: a write and the flush after it), the scheduler queue's, and the
+ * kernel's share = syscall p50 - device p50.
+ */
+static void print_block_breakdown(const struct result *r, FILE *out)
+{
+	char c[5][CELL];
+	size_t i, shown = 0, k;
+	json_t *ops, *op;
+
+	for (i = 0; i < r->nmetrics; i++) {
+		const struct metric *m = &r->metrics[i];
+		const char *disk = json_string_value(json_object_get(m->params, "disk"));
+		double dev = 0, q;
+
+		ops = json_object_get(m->params, "device_ops");
+		if (strcmp(m->unit, "ns") != 0 || !disk || !*disk || !json_is_array(ops) || !m->probes)
+			continue;
+		json_array_foreach(ops, k, op)
+			dev += json_is_string(op) ? biolat_p50(m, disk, json_string_value(op)) : NAN;
+		if (!shown++)
+			fprintf(out, "block layer (biolat; kernel = syscall p50 - device p50):\n"
+				"  %-34s %-8s %10s %10s %10s %10s %7s\n", "metric", "disk", "syscall", "device", "queue",
+				"kernel", "kernel%");
+		q = biolat_p50(m, disk, "queue");
+		result_format_value(m->p50, "ns", c[0], CELL);
+		if (isnan(dev)) {
+			fprintf(out, "  %-34s %-8s %10s %10s\n", m->name, disk, c[0], "(none seen)");
+			continue;
+		}
+		result_format_value(dev, "ns", c[1], CELL);
+		if (isnan(q))
+			snprintf(c[2], CELL, "-");
+		else
+			result_format_value(q, "ns", c[2], CELL);
+		result_format_value(m->p50 - dev, "ns", c[3], CELL);
+		snprintf(c[4], CELL, "%.0f%%", m->p50 > 0 ? 100 * (m->p50 - dev) / m->p50 : 0);
+		fprintf(out, "  %-34s %-8s %10s %10s %10s %10s %7s\n", m->name, disk, c[0], c[1], c[2], c[3], c[4]);
+	}
+}
+
 void result_print_summary(const struct result *r, FILE *out)
 {
 	static const char *const head[NCOLS] = { "metric", "n", "p50", "p90", "p99", "p999",
@@ -1389,6 +1446,7 @@ void result_print_summary(const struct result *r, FILE *out)
 		}
 	}
 	free(cells);
+	print_block_breakdown(r, out);
 	if (!r->nskipped)
 		return;
 	fprintf(out, "skipped:\n");

@@ -5,11 +5,11 @@ set -eu
 
 APT_PKGS="build-essential pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libzstd-dev
 libhwloc-dev hwloc libjansson-dev liburing-dev libcmocka-dev python3 python3-jsonschema
-iproute2 procps util-linux time bc cppcheck clang-tidy libxml2-utils
+iproute2 procps util-linux time bc cppcheck clang-tidy libxml2-utils python3-yaml
 fio sockperf iperf3 runc crun busybox-static containerd podman"
 RPM_PKGS="gcc make pkgconf-pkg-config clang llvm bpftool libbpf-devel elfutils-libelf-devel zlib-devel
 libzstd-devel hwloc-devel hwloc jansson-devel liburing-devel libcmocka-devel python3 python3-jsonschema
-iproute procps-ng util-linux libxml2
+iproute procps-ng util-linux libxml2 python3-pyyaml
 fio sockperf iperf3 runc crun busybox containerd podman"
 # Wanted, not required: headless Chromium renders compare's HTML report in its test, which
 # skips (saying so) without it. Large (~350 MB installed); only a snap on recent Ubuntu.
