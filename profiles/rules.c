@@ -101,6 +101,22 @@ static int add_sysctl(struct rule_ctx *rc, const struct rule *r, const char *key
 
 /* --- network --- */
 
+/*
+ * tcp_rmem / tcp_wmem ("min default max"): set only when the node's max is
+ * smaller, so the profile never shrinks a window a node already allows.
+ */
+static int add_autotune(struct rule_ctx *rc, const struct rule *r, const char *key,
+			const char *value, const char *reason)
+{
+	const char *cur = current_sysctl(rc, key);
+	long long lo, def, max;
+
+	if (cur && sscanf(cur, "%lld %lld %lld", &lo, &def, &max) == 3 && max >= 16777216)
+		return profile_skip(rc->p, r->id, "%s: the node's maximum %lld already allows 16 MiB", key,
+				    max);
+	return add_sysctl(rc, r, key, value, 0, SCOPE_NETNS, reason, SRC_TUNED_THROUGHPUT);
+}
+
 static int rule_net_buffers(struct rule_ctx *rc, const struct rule *r)
 {
 	int rc2;
@@ -117,11 +133,11 @@ static int rule_net_buffers(struct rule_ctx *rc, const struct rule *r)
 		rc2 = add_sysctl(rc, r, "net.core.wmem_max", "16777216", 1, SCOPE_GLOBAL,
 				 "send buffers up to 16 MiB for the same window", SRC_TUNED_THROUGHPUT);
 	if (!rc2)
-		rc2 = add_sysctl(rc, r, "net.ipv4.tcp_rmem", "4096 131072 16777216", 0, SCOPE_NETNS,
-				 "TCP receive autotuning may grow to 16 MiB", SRC_TUNED_THROUGHPUT);
+		rc2 = add_autotune(rc, r, "net.ipv4.tcp_rmem", "4096 131072 16777216",
+				   "TCP receive autotuning may grow to 16 MiB");
 	if (!rc2)
-		rc2 = add_sysctl(rc, r, "net.ipv4.tcp_wmem", "4096 16384 16777216", 0, SCOPE_NETNS,
-				 "TCP send autotuning may grow to 16 MiB", SRC_TUNED_THROUGHPUT);
+		rc2 = add_autotune(rc, r, "net.ipv4.tcp_wmem", "4096 16384 16777216",
+				   "TCP send autotuning may grow to 16 MiB");
 	return rc2;
 }
 
