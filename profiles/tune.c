@@ -43,55 +43,57 @@ struct candidate {
 	const char *key, *value; /* what goes into the profile */
 	const char *reason, *source;
 	enum profile_scope scope;
+	int at_least;		/* numeric: the node passes with a larger value */
 };
 
 /* The table in the order one reads a candidate; the struct is ordered for size. */
-#define CAND(id_, cls_, bench_, target_, tune_, base_, bp_, key_, value_, scope_, reason_, src_) \
+#define CAND(id_, cls_, bench_, target_, tune_, base_, bp_, key_, value_, al_, scope_, reason_, src_) \
 	{ .id = id_, .classes = cls_, .busy_poll = bp_, .bench = bench_, .target = target_,      \
 	  .tune = tune_, .base_tune = base_, .key = key_, .value = value_, .reason = reason_,   \
-	  .source = src_, .scope = scope_ }
+	  .source = src_, .scope = scope_, .at_least = al_ }
 
 #define ALL_NET (C(PROFILE_GENERAL) | C(PROFILE_LATENCY) | C(PROFILE_THROUGHPUT) | C(PROFILE_CONTAINER_DENSITY))
 
 static const struct candidate builtin[] = {
 	CAND("tune.net.tcp-rmem", C(PROFILE_GENERAL) | C(PROFILE_THROUGHPUT), "net.tcp_stream.veth",
 	  "net.tcp_stream.veth*", "net.ipv4.tcp_rmem=4096 131072 16777216", NULL, 0, "net.ipv4.tcp_rmem",
-	  "4096 131072 16777216", SCOPE_NETNS, "TCP receive autotuning may grow to 16 MiB",
+	  "4096 131072 16777216", 0, SCOPE_NETNS, "TCP receive autotuning may grow to 16 MiB",
 	  "tuned profile network-throughput"),
 	CAND("tune.net.tcp-wmem", C(PROFILE_GENERAL) | C(PROFILE_THROUGHPUT), "net.tcp_stream.veth",
 	  "net.tcp_stream.veth*", "net.ipv4.tcp_wmem=4096 16384 16777216", NULL, 0, "net.ipv4.tcp_wmem",
-	  "4096 16384 16777216", SCOPE_NETNS, "TCP send autotuning may grow to 16 MiB",
+	  "4096 16384 16777216", 0, SCOPE_NETNS, "TCP send autotuning may grow to 16 MiB",
 	  "tuned profile network-throughput"),
 	CAND("tune.net.somaxconn", ALL_NET, "net.tcp_crr.veth", "net.tcp_crr.veth*", "net.core.somaxconn=16384",
-	  NULL, 0, "net.core.somaxconn", "16384", SCOPE_NETNS,
+	  NULL, 0, "net.core.somaxconn", "16384", 1, SCOPE_NETNS,
 	  "a longer accept queue absorbs connect bursts", "AKS node defaults (16384 on every image)"),
 	CAND("tune.net.syn-backlog", ALL_NET, "net.tcp_crr.veth", "net.tcp_crr.veth*",
-	  "net.ipv4.tcp_max_syn_backlog=16384", NULL, 0, "net.ipv4.tcp_max_syn_backlog", "16384",
+	  "net.ipv4.tcp_max_syn_backlog=16384", NULL, 0, "net.ipv4.tcp_max_syn_backlog", "16384", 1,
 	  SCOPE_NETNS, "more half-open connections wait for accept",
 	  "AKS node defaults (16384 on every image)"),
 	CAND("tune.net.autocorking-off", C(PROFILE_LATENCY), "net.tcp_rr.veth", "net.tcp_rr.veth*",
-	  "net.ipv4.tcp_autocorking=0", NULL, 0, "net.ipv4.tcp_autocorking", "0", SCOPE_NETNS,
+	  "net.ipv4.tcp_autocorking=0", NULL, 0, "net.ipv4.tcp_autocorking", "0", 0, SCOPE_NETNS,
 	  "small writes leave at once instead of waiting to be coalesced",
 	  "Linux Documentation/networking/ip-sysctl.rst (tcp_autocorking)"),
 	CAND("tune.net.busy-poll", C(PROFILE_LATENCY), "net.tcp_rr.veth", "net.tcp_rr.veth*", NULL, NULL, 50,
-	  "net.core.busy_read", "50", SCOPE_GLOBAL,
+	  "net.core.busy_read", "50", 0, SCOPE_GLOBAL,
 	  "measured with SO_BUSY_POLL 50 us on the benches' sockets; net.core.busy_read sets that "
 	  "for every socket",
 	  "tuned profile network-latency (busy_read=50)"),
 	CAND("tune.block.scheduler-none", C(PROFILE_GENERAL) | C(PROFILE_LATENCY), "io.randread.4k.*",
 	  "io.randread.4k.*", "block.scheduler=none", "block.scheduler=mq-deadline", 0,
-	  "block.scheduler", "none", SCOPE_BLOCK,
+	  "block.scheduler", "none", 0, SCOPE_BLOCK,
 	  "no scheduler lock and sorting per request (measured on nodeperf's loop device)",
 	  "Linux Documentation/block/switching-sched.rst"),
 	CAND("tune.block.read-ahead", C(PROFILE_GENERAL) | C(PROFILE_THROUGHPUT), "io.seqread.*",
 	  "io.seqread.*", "block.read_ahead_kb=4096", "block.read_ahead_kb=128", 0,
-	  "block.read_ahead_kb", "4096", SCOPE_BLOCK,
+	  "block.read_ahead_kb", "4096", 1, SCOPE_BLOCK,
 	  "4 MiB read-ahead windows for sequential readers (measured on nodeperf's loop device)",
 	  "tuned profile throughput-performance ([disk] readahead=>4096)"),
 	CAND("tune.block.nr-requests", C(PROFILE_THROUGHPUT), "io.randread.4k.io_uring.qd32",
-	  "io.randread.4k.io_uring.qd32", "block.nr_requests=1024", "block.nr_requests=256", 0,
-	  "block.nr_requests", "1024", SCOPE_BLOCK,
-	  "a deeper request queue for deep asynchronous I/O (measured on nodeperf's loop device)",
+	  "io.randread.4k.io_uring.qd32", "block.nr_requests=128", "block.nr_requests=32", 0,
+	  "block.nr_requests", "128", 1, SCOPE_BLOCK,
+	  "a deeper request queue for deep asynchronous I/O: 128 against 32 (a loop device's "
+	  "hardware queue holds 128; measured on nodeperf's loop device)",
 	  "Linux Documentation/ABI/stable/sysfs-block (nr_requests)"),
 };
 
@@ -187,14 +189,21 @@ static int run_child(char *const argv[], const char *log)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* The last non-empty line of the run's log: its error message. */
-static void last_line(const char *log, char *out, size_t len)
+/* The run's error: its first "error: " line, else its last line. */
+static void run_error(const char *log, char *out, size_t len)
 {
-	char *text = read_all(log, NULL), *line, *end;
+	char *text = read_all(log, NULL), *line, *end, *err;
 
 	out[0] = '\0';
 	if (!text)
 		return;
+	err = strstr(text, "error: ");
+	if (err) {
+		str_copy(out, err + strlen("error: "), len);
+		out[strcspn(out, "\n")] = '\0';
+		free(text);
+		return;
+	}
 	end = text + strlen(text);
 	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
 		*--end = '\0';
@@ -257,7 +266,7 @@ static int measure(const struct tune_opts *o, const char *tmpdir, const char *gl
 		snprintf(why, len, "interrupted");
 		return -1;
 	}
-	last_line(log, why, len);
+	run_error(log, why, len);
 	if (!why[0])
 		snprintf(why, len, "nodeperf run exited %d", rc);
 	return -1;
@@ -322,6 +331,11 @@ int tune_decide(const struct comparison *c, const char *target, const struct cmp
 	if (!best) {
 		const struct cmp_check *ck = first->nchecks ? &first->checks[0] : NULL;
 
+		for (i = 0; i < first->nchecks; i++)
+			if (first->checks[i].verdict == first->verdict) {
+				ck = &first->checks[i];
+				break;
+			}
 		/* the first target metric in detail, the others by their verdict */
 		off = (size_t)snprintf(why, len, "%s %s: %s", first->name, verdict_name(first->verdict),
 				       ck ? ck->why : "no rule gates it");
@@ -350,26 +364,41 @@ static const struct cmp_check *improved_check(const struct cmp_metric *m)
 
 /*
  * From the baseline's snapshot: the node's value of a sysctl (host
- * namespace), or for "block" its disks ("vda,nvme0n1"; loop devices and
- * ramdisks are not recorded). NULL when unknown.
+ * namespace), or for block.ATTR its disks in *devices ("vda,nvme0n1"; loop
+ * devices and ramdisks are not recorded) and "vda=8192,..." as the value.
+ * NULL when unknown (*devices too).
  */
-static char *snapshot_value(const char *path, const char *key)
+static char *snapshot_value(const char *path, const char *key, char **devices)
 {
-	char err[256], disks[512] = "";
+	char err[256], devs[512] = "", cur[1024] = "";
 	struct result *r = result_read(path, err, sizeof(err));
 	const char *name;
-	const json_t *v;
+	const json_t *v, *d;
 	char *s = NULL;
-	size_t off = 0;
+	size_t off = 0, coff = 0;
 
+	if (devices)
+		*devices = NULL;
 	if (!r)
 		return NULL;
-	if (!strcmp(key, "block")) {
-		json_object_foreach(json_object_get(r->config, "block"), name, v)
-			if (json_is_object(v) && off + strlen(name) + 2 < sizeof(disks))
-				off += (size_t)snprintf(disks + off, sizeof(disks) - off, "%s%s",
-							off ? "," : "", name);
-		s = off ? strdup(disks) : NULL;
+	if (str_starts(key, "block.") && devices) {
+		json_object_foreach(json_object_get(r->config, "block"), name, d) {
+			char val[64] = "?";
+
+			if (!json_is_object(d) || off + strlen(name) + 2 >= sizeof(devs))
+				continue;
+			v = json_object_get(d, key + strlen("block."));
+			if (json_is_integer(v))
+				snprintf(val, sizeof(val), "%lld", (long long)json_integer_value(v));
+			else if (json_is_string(v))
+				str_copy(val, json_string_value(v), sizeof(val));
+			off += (size_t)snprintf(devs + off, sizeof(devs) - off, "%s%s", off ? "," : "", name);
+			if (coff + strlen(name) + strlen(val) + 3 < sizeof(cur))
+				coff += (size_t)snprintf(cur + coff, sizeof(cur) - coff, "%s%s=%s",
+							 coff ? "," : "", name, val);
+		}
+		*devices = off ? strdup(devs) : NULL;
+		s = coff ? strdup(cur) : NULL;
 	} else {
 		v = json_object_get(json_object_get(r->config, "sysctl"), key);
 		if (json_is_string(v))
@@ -383,18 +412,22 @@ static int add_kept(struct profile *p, struct cand_run *cr)
 {
 	const struct candidate *k = cr->c;
 	const struct cmp_check *ck = improved_check(cr->m);
-	char *cur = k->scope == SCOPE_BLOCK ? NULL : snapshot_value(cr->base_path, k->key);
+	char *devices = NULL, *cur = snapshot_value(cr->base_path, k->key, &devices);
 	struct profile_setting *s;
 	int rc;
 
-	s = profile_add(p, k->id, k->key, k->value, 0, k->scope, cur, k->reason, k->source);
+	s = profile_add(p, k->id, k->key, k->value, k->at_least, k->scope, cur, k->reason, k->source);
 	free(cur);
-	if (!s)
+	if (!s) {
+		free(devices);
 		return -ENOMEM;
+	}
 	if (k->scope == SCOPE_BLOCK) {
-		s->devices = snapshot_value(cr->base_path, "block");
-		if (!s->devices && !(s->devices = strdup("*")))
+		s->devices = devices ? devices : strdup("*");
+		if (!s->devices)
 			return -ENOMEM;
+	} else {
+		free(devices);
 	}
 	rc = profile_evidence_metric(&s->ev, cr->m->name, cr->m->unit, ck ? ck->stat : "",
 				     ck ? ck->base : NAN);
