@@ -312,8 +312,16 @@ int tune_decide(const struct comparison *c, const char *target, const struct cmp
 		const struct cmp_metric *m = &c->metrics[i];
 
 		if (m->verdict == VERDICT_REGRESSED || m->limit_broken) {
-			off += (size_t)snprintf(why + off, off < len ? len - off : 0, "%s%s regressed",
-						off ? ", " : "", m->name);
+			const char *detail = "a broken limit";
+			size_t k;
+
+			for (k = 0; k < m->nchecks; k++)
+				if (m->checks[k].verdict == VERDICT_REGRESSED || m->checks[k].limit_broken) {
+					detail = m->checks[k].why;
+					break;
+				}
+			off += (size_t)snprintf(why + off, off < len ? len - off : 0, "%s%s regressed (%s)",
+						off ? "; " : "", m->name, detail);
 		}
 		if (fnmatch(target, m->name, 0))
 			continue;
