@@ -320,8 +320,9 @@ int tune_decide(const struct comparison *c, const char *target, const struct cmp
 					detail = m->checks[k].why;
 					break;
 				}
-			off += (size_t)snprintf(why + off, off < len ? len - off : 0, "%s%s regressed (%s)",
-						off ? "; " : "", m->name, detail);
+			if (off < len)
+				off += (size_t)snprintf(why + off, len - off, "%s%s regressed (%s)",
+							off ? "; " : "", m->name, detail);
 		}
 		if (fnmatch(target, m->name, 0))
 			continue;
