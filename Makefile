@@ -36,13 +36,23 @@ LIB_SRCS  := $(filter-out probes/%.bpf.c core/static_udev.c,\
 		$(wildcard core/*.c results/*.c bench/*.c probes/*.c profiles/*.c gpu/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 MAIN_OBJ  := $(BUILD)/nodeperf.o
+
+# GPU: gpu/ is compiled against cuda.h when CUDA_HOME has it and then loads
+# libcuda.so.1 at run time; without the header `nodeperf gpu` says so.
+ifneq ($(wildcard $(CUDA_HOME)/include/cuda.h),)
+GPU_CFLAGS := -DNP_HAVE_CUDA -I$(CUDA_HOME)/include
+endif
+$(BUILD)/gpu/%.o: NPFLAGS += $(GPU_CFLAGS)
+# The fake driver the tests load through NODEPERF_LIBCUDA: a GPA build
+# (cuGetProcAddress only) and a dlsym build (exported versioned names only).
+FAKE_CUDA := $(BUILD)/tests/fake/libcuda.so.1 $(BUILD)/tests/fake/dlsym/libcuda.so.1
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 
 # the skeletons embed the objects: keep them for bpftool and debugging
 .SECONDARY: $(BPF_SRCS:probes/%.bpf.c=$(BUILD)/probes/%.bpf.o)
 
-.PHONY: all deps test unit-bins run install uninstall asan check clean help baseline vmlinux bench-self gate-quality image
+.PHONY: all deps test unit-bins test-fakes run install uninstall asan check clean help baseline vmlinux bench-self gate-quality image
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -99,6 +109,7 @@ vmlinux: $(BUILD)/vmlinux.h
 # data compiled in with .incbin, which -MMD cannot see
 $(BUILD)/results/thresholds.o: results/thresholds.default
 $(BUILD)/profiles/reference.o: $(wildcard profiles/reference/*.json)
+$(BUILD)/gpu/skus.o: gpu/skus.json
 
 # syscall names for syslat, from this architecture's own headers
 $(BUILD)/syscall_names.h:
@@ -119,6 +130,7 @@ bench-self: all $(BUILD)/bench/self/hist_record
 	sh bench/self/bpf-floor
 	sh bench/self/net-vs-sockperf ./$(BIN)
 	sh bench/self/io-vs-fio ./$(BIN)
+	sh bench/self/container-vs-shell ./$(BIN)
 
 # minutes: 10 A/A pairs and 10 pairs with a real injected slowdown
 gate-quality: all
@@ -147,7 +159,17 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libnodeperf.a
 	@mkdir -p $(dir $@)
 	$(CC) $(NPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libnodeperf.a $(LDLIBS) -lcmocka
 
-unit-bins: $(UNIT_BINS)
+unit-bins: $(UNIT_BINS) test-fakes
+
+test-fakes: $(FAKE_CUDA)
+
+$(BUILD)/tests/fake/libcuda.so.1: tests/fake/libcuda.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(CFLAGS) -fPIC -shared -Wl,-soname,libcuda.so.1 -o $@ $<
+
+$(BUILD)/tests/fake/dlsym/libcuda.so.1: tests/fake/libcuda.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -DFAKE_DLSYM_ONLY $(CFLAGS) -fPIC -shared -Wl,-soname,libcuda.so.1 -o $@ $<
 
 test: deps
 	@$(MAKE) --no-print-directory all unit-bins
@@ -182,7 +204,7 @@ check:
 		--inline-suppr --suppress=missingIncludeSystem -I. -D__linux__ $(shell $(PKG_CONFIG) --cflags-only-I jansson hwloc) \
 		$(LIB_SRCS) nodeperf.c
 	@# table.c only includes bpftool's generated skeletons, whose open() the analyzer misreads as a leak
-	clang-tidy --quiet $(filter-out probes/table.c,$(LIB_SRCS)) nodeperf.c -- $(NPFLAGS)
+	clang-tidy --quiet $(filter-out probes/table.c,$(LIB_SRCS)) nodeperf.c -- $(NPFLAGS) $(GPU_CFLAGS)
 
 clean:
 	rm -rf $(BUILD) build-asan $(STATIC_BUILD) nodeperf

@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "bench/oci_bundle.h"
 #include "core/cli.h"
+#include "gpu/gpu.h"
 #include "probes/probe.h"
 #include "profiles/profile.h"
 #include "results/collect.h"
@@ -22,9 +24,11 @@ static const struct command {
 	{ "snapshot", cmd_snapshot, "record this node's identity and configuration" },
 	{ "probe", cmd_probe, "attach one eBPF probe and print what it sees" },
 	{ "profile", cmd_profile, "kernel parameter profiles: generate, emit, verify, tune" },
+	{ "gpu", cmd_gpu, "GPU inventory, Azure SKU match, and the gpu.* benches" },
 	{ "list", cmd_list, "list the benches and probes" },
 	{ "collect", cmd_collect, "gather a node pool's results from its pod logs" },
 	{ "cleanup", cmd_cleanup, "remove what a killed run left behind" },
+	{ "bundle", cmd_bundle, "write the OCI bundle the container benches use" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this text" },
 };

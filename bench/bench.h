@@ -41,6 +41,7 @@ struct bench_ctx {
 	 * fails with a message naming a key it cannot apply.
 	 */
 	const char *const *tune;
+	int no_probes;		/* --no-probes, or probes unsupported: benches that drive probes themselves skip them */
 	/* progress, maintained by the runner */
 	const char *bench_name;
 	unsigned bench_idx, nbenches;

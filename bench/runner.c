@@ -17,6 +17,7 @@
 #include "core/snapshot.h"
 #include "core/topo.h"
 #include "core/util.h"
+#include "gpu/gpu.h"
 #include "probes/probe.h"
 #include "results/collect.h"
 
@@ -29,6 +30,17 @@ extern const struct bench bench_net_tcp_rr_lo, bench_net_tcp_rr_veth, bench_net_
 	bench_net_tcp_stream_veth, bench_net_tcp_stream_bridge;
 extern const struct bench bench_io_randread_psync, bench_io_randread_uring, bench_io_randread_qd32,
 	bench_io_randwrite_psync, bench_io_randwrite_uring, bench_io_fsync, bench_io_seqread, bench_io_seqwrite;
+extern const struct bench bench_container_runc_lifecycle, bench_container_runc_total, bench_container_runc_burst,
+	bench_container_crun_lifecycle, bench_container_crun_total, bench_container_crun_burst,
+	bench_container_containerd_run, bench_container_prim_unshare_net, bench_container_prim_unshare_mnt,
+	bench_container_prim_unshare_pid, bench_container_prim_unshare_ipc, bench_container_prim_unshare_uts,
+	bench_container_prim_unshare_user, bench_container_prim_unshare_cgroup, bench_container_prim_netns_teardown,
+	bench_container_prim_cgroup, bench_container_prim_overlay_mount, bench_container_prim_clone_exec,
+	bench_container_prim_pivot_root;
+/* gpu/gpu.c: one entry per metric; each skips with the reason when CUDA is unusable here */
+extern const struct bench bench_gpu_init, bench_gpu_alloc_1m, bench_gpu_alloc_1g, bench_gpu_h2d_pinned,
+	bench_gpu_h2d_pageable, bench_gpu_d2h_pinned, bench_gpu_d2h_pageable, bench_gpu_d2d, bench_gpu_p2p,
+	bench_gpu_launch, bench_gpu_launch_rate, bench_gpu_h2d_numa_local, bench_gpu_h2d_numa_remote;
 
 /* Adding a bench: one file in bench/ and one line here. */
 const struct bench *const bench_table[] = {
@@ -47,6 +59,39 @@ const struct bench *const bench_table[] = {
 	&bench_io_fsync,
 	&bench_io_seqread,
 	&bench_io_seqwrite,
+	/* container startup (bench/container.c, container_prim.c) */
+	&bench_container_prim_clone_exec,
+	&bench_container_prim_unshare_net,
+	&bench_container_prim_unshare_mnt,
+	&bench_container_prim_unshare_pid,
+	&bench_container_prim_unshare_ipc,
+	&bench_container_prim_unshare_uts,
+	&bench_container_prim_unshare_user,
+	&bench_container_prim_unshare_cgroup,
+	&bench_container_prim_netns_teardown,
+	&bench_container_prim_cgroup,
+	&bench_container_prim_overlay_mount,
+	&bench_container_prim_pivot_root,
+	&bench_container_runc_lifecycle,
+	&bench_container_runc_total,
+	&bench_container_runc_burst,
+	&bench_container_crun_lifecycle,
+	&bench_container_crun_total,
+	&bench_container_crun_burst,
+	&bench_container_containerd_run,
+	&bench_gpu_init,
+	&bench_gpu_alloc_1m,
+	&bench_gpu_alloc_1g,
+	&bench_gpu_h2d_pinned,
+	&bench_gpu_h2d_pageable,
+	&bench_gpu_d2h_pinned,
+	&bench_gpu_d2h_pageable,
+	&bench_gpu_d2d,
+	&bench_gpu_p2p,
+	&bench_gpu_launch,
+	&bench_gpu_launch_rate,
+	&bench_gpu_h2d_numa_local,
+	&bench_gpu_h2d_numa_remote,
 	NULL,
 };
 
@@ -294,6 +339,15 @@ static const char run_usage[] =
 	"                DaemonSet pod keeps its log and is not restarted\n"
 	"  Exit: 0 done, 2 bad usage, 3 a bench failed or the result could not be\n"
 	"  written, 130/143 interrupted (a partial result is written).\n";
+
+/* Whether res gained a skipped entry for bench name since it held n of them. */
+static int skipped_since(const struct result *res, size_t n, const char *name)
+{
+	for (; n < res->nskipped; n++)
+		if (!strcmp(res->skipped[n].bench, name))
+			return 1;
+	return 0;
+}
 
 /* Start the probes a bench names; one that cannot start is noted in skipped. */
 static void attach_probes(const struct bench *b, struct result *res, struct probe **probes)
@@ -631,7 +685,8 @@ int cmd_run(int argc, char **argv)
 	}
 	if (topo_open(&topo))
 		log_warn("hwloc topology unavailable: benches that pin threads will be skipped");
-	if (snapshot_collect(topo, &res->node, &res->config)) {
+	/* core/ knows nothing of CUDA: the GPUs' driver view is added here */
+	if (snapshot_collect(topo, &res->node, &res->config) || gpu_snapshot_add(res->node, topo)) {
 		log_err("run: out of memory taking the snapshot");
 		rc = EXIT_RUNTIME;
 		goto out;
@@ -660,6 +715,7 @@ int cmd_run(int argc, char **argv)
 		result_add_skip(res, "probes", why);
 		no_probes = 1;
 	}
+	ctx.no_probes = no_probes;
 	for (i = 0; bench_table[i] && !sandbox_stop; i++) {
 		const struct bench *b = bench_table[i];
 
@@ -676,15 +732,20 @@ int cmd_run(int argc, char **argv)
 
 			if (!no_probes)
 				attach_probes(b, res, probes);
+			size_t nskip = res->nskipped;
+
 			rc = b->run(&ctx, res);
 			collect_probes(b, res, probes, first);
 			if (rc == -EINTR || sandbox_stop) {
 				interrupted = 1;
 			} else if (rc) {
-				snprintf(why, sizeof(why), "failed: %s", strerror(-rc));
-				log_err("%s: %s", b->name, why);
-				result_add_skip(res, b->name, why);
 				failed = 1;
+				/* A bench that said why it failed has been heard: no second, vaguer entry. */
+				if (!skipped_since(res, nskip, b->name)) {
+					snprintf(why, sizeof(why), "failed: %s", strerror(-rc));
+					log_err("%s: %s", b->name, why);
+					result_add_skip(res, b->name, why);
+				}
 			}
 		}
 		ctx.bench_idx++;

@@ -311,6 +311,64 @@ int topo_pin_self(const struct topo *t, int cpu)
 	return err;
 }
 
+int topo_pci_locality(const struct topo *t, const char *busid, int *numa, char *cpus, size_t len)
+{
+	hwloc_obj_t dev = hwloc_get_pcidev_by_busidstring(t->h, busid), anc;
+	char *s = NULL;
+
+	if (!dev)
+		return -ENOENT;
+	anc = hwloc_get_non_io_ancestor_obj(t->h, dev);
+	*numa = obj_numa(anc ? anc->nodeset : NULL);
+	if (len)
+		cpus[0] = '\0';
+	if (anc && anc->cpuset && hwloc_bitmap_list_asprintf(&s, anc->cpuset) >= 0)
+		str_copy(cpus, s, len);
+	free(s);
+	return 0;
+}
+
+int topo_numa_os_index(const struct topo *t, unsigned i)
+{
+	hwloc_obj_t node = hwloc_get_obj_by_type(t->h, HWLOC_OBJ_NUMANODE, i);
+
+	return node ? (int)node->os_index : -1;
+}
+
+int topo_bind_numa(const struct topo *t, int numa)
+{
+	hwloc_obj_t node = NULL;
+	hwloc_bitmap_t cpus;
+	int err = 0;
+	unsigned i;
+
+	if (numa < 0) {
+		if (hwloc_set_cpubind(t->h, hwloc_topology_get_allowed_cpuset(t->h), HWLOC_CPUBIND_THREAD) < 0 ||
+		    hwloc_set_membind(t->h, hwloc_topology_get_allowed_nodeset(t->h), HWLOC_MEMBIND_DEFAULT,
+				      HWLOC_MEMBIND_THREAD | HWLOC_MEMBIND_BYNODESET) < 0)
+			return errno ? -errno : -EINVAL;
+		return 0;
+	}
+	for (i = 0; (node = hwloc_get_obj_by_type(t->h, HWLOC_OBJ_NUMANODE, i)); i++)
+		if ((int)node->os_index == numa)
+			break;
+	if (!node)
+		return -ENOENT;
+	cpus = hwloc_bitmap_alloc();
+	if (!cpus)
+		return -ENOMEM;
+	/* only CPUs we may use: a pod's cpuset can leave a node with none */
+	hwloc_bitmap_and(cpus, node->cpuset, hwloc_topology_get_allowed_cpuset(t->h));
+	if (hwloc_bitmap_iszero(cpus))
+		err = -EPERM;
+	else if (hwloc_set_cpubind(t->h, cpus, HWLOC_CPUBIND_THREAD) < 0 ||
+		 hwloc_set_membind(t->h, node->nodeset, HWLOC_MEMBIND_BIND,
+				   HWLOC_MEMBIND_THREAD | HWLOC_MEMBIND_BYNODESET) < 0)
+		err = errno ? -errno : -EINVAL;
+	hwloc_bitmap_free(cpus);
+	return err;
+}
+
 static json_t *int_or_null(int v)
 {
 	return v >= 0 ? json_integer(v) : json_null();

@@ -38,6 +38,24 @@ const char *topo_pair_name(enum topo_pair kind);
 int topo_pin_self(const struct topo *t, int cpu);
 
 /*
+ * Locality of the PCI device at busid ("0000:1b:00.0"): the OS index of
+ * the NUMA node of its closest non-I/O ancestor (-1 when that spans several
+ * or none) and that ancestor's CPUs as a list ("0-23") into cpus. 0, or
+ * -ENOENT when the topology has no such device.
+ */
+int topo_pci_locality(const struct topo *t, const char *busid, int *numa, char *cpus, size_t len);
+
+/* The OS index of the i-th NUMA node (logical order), -1 past the last. */
+int topo_numa_os_index(const struct topo *t, unsigned i);
+
+/*
+ * Bind the calling thread's CPUs and memory allocations to NUMA node numa
+ * (OS index); numa < 0 undoes it (the CPUs topo_open found allowed, the
+ * default memory policy). 0 or -errno.
+ */
+int topo_bind_numa(const struct topo *t, int numa);
+
+/*
  * {"cpu": N, "core": C, "l3": L or null, "numa": M or null} (logical indexes
  * of core and L3, OS index of the node); NULL for an unknown CPU or ENOMEM.
  */

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/snapshot.h"
 #include "core/topo.h"
+#include "gpu/gpu.h"
 #include "profiles/reference.h"
 
 static const char snapshot_usage[] =
@@ -171,7 +172,7 @@ int cmd_snapshot(int argc, char **argv)
 	/* The reference holds no topology: skip hwloc's scan when only comparing. */
 	if (!against && topo_open(&topo))
 		log_warn("hwloc topology unavailable; recording the snapshot without it");
-	if (snapshot_collect(topo, &node, &config)) {
+	if (snapshot_collect(topo, &node, &config) || (!against && gpu_snapshot_add(node, topo))) {
 		log_err("snapshot: out of memory");
 		topo_close(topo);
 		return EXIT_RUNTIME;

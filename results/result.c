@@ -1413,6 +1413,28 @@ static void print_block_breakdown(const struct result *r, FILE *out)
 	}
 }
 
+/* Container start phases (bench/container.c's probes.ctrlife): the mean of each and the dominant one. */
+static void print_phases(const struct metric *m, FILE *out)
+{
+	const json_t *c = json_object_get(m->probes, "ctrlife"), *phases = json_object_get(c, "phases"), *v;
+	char buf[32];
+	size_t i;
+
+	if (!json_is_object(phases) || !json_is_string(json_object_get(c, "dominant")))
+		return;
+	fprintf(out, "phases of %s (ctrlife, %lld of %lld containers):", m->name,
+		(long long)json_integer_value(json_object_get(c, "complete")),
+		(long long)json_integer_value(json_object_get(c, "containers")));
+	json_array_foreach(json_object_get(c, "order"), i, v) {
+		const json_t *p = json_object_get(phases, json_string_value(v));
+
+		result_format_value(json_number_value(json_object_get(p, "mean")), "ns", buf, sizeof(buf));
+		fprintf(out, "%s %s %s %.0f%%", i ? "," : "", json_string_value(v), buf,
+			100 * json_number_value(json_object_get(p, "share")));
+	}
+	fprintf(out, "; dominant: %s\n", json_string_value(json_object_get(c, "dominant")));
+}
+
 void result_print_summary(const struct result *r, FILE *out)
 {
 	static const char *const head[NCOLS] = { "metric", "n", "p50", "p90", "p99", "p999",
@@ -1447,6 +1469,8 @@ void result_print_summary(const struct result *r, FILE *out)
 	}
 	free(cells);
 	print_block_breakdown(r, out);
+	for (i = 0; i < r->nmetrics; i++)
+		print_phases(&r->metrics[i], out);
 	if (!r->nskipped)
 		return;
 	fprintf(out, "skipped:\n");

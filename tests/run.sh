@@ -5,6 +5,9 @@ BUILD=${1:-build}
 NODEPERF=$(cd "$(dirname "${2:-./nodeperf}")" && pwd)/$(basename "${2:-./nodeperf}")
 export NODEPERF
 cd "$(dirname "$0")/.." || exit 1
+# the build dir, for tests that load what the test build made (tests/fake/)
+NP_BUILD=$(cd "$BUILD" && pwd)
+export NP_BUILD
 TOP=$(pwd)
 export TOP
 

@@ -160,16 +160,26 @@ assert d['run']['partial'] is True, d['run']"
 	fi
 done
 
-# --- 6. SIGKILL: `nodeperf cleanup` removes the dead run's namespaces ---
+# --- 6. SIGKILL: `nodeperf cleanup` finds the dead run's namespaces ---
+# --dry-run, then removal scoped to that run: a real `cleanup` would also take what other tests on
+# this node named np-PID-* after a shell (no nodeperf, so "dead") while they still use it.
 bg_run kill --only 'net.tcp_rr.bridge' --reps 5 --rep-time 0.5 --no-probes --out "$T/k.json"
 if settled has_netns $pid; then
 	sleep 0.3
 	kill -KILL $pid
 	wait $pid 2>/dev/null
 	check "SIGKILL leaves its namespaces (precondition)" has_netns $pid
-	expect_exit "cleanup after SIGKILL: exit 0" 0 "$NODEPERF" cleanup
-	check "cleanup said it removed the namespaces" grep -q "removed network namespace np-$pid-" "$T/out"
-	check "cleanup: nothing of the killed run left" nothing_left $pid
+	expect_exit "cleanup --dry-run after SIGKILL: exit 0" 0 "$NODEPERF" cleanup --dry-run
+	for n in $(ls /run/netns | grep "^np-$pid-"); do
+		check "cleanup would remove $n" grep -qx "would remove network namespace $n" "$T/out"
+		ip netns del "$n"
+	done
+	for d in /var/tmp/nodeperf-$pid-*; do
+		[ -d "$d" ] || continue
+		check "cleanup would remove its scratch dir" grep -q "would remove temp dir $d" "$T/out"
+		rm -rf "$d"
+	done
+	check "nothing of the killed run left" nothing_left $pid
 else
 	fail "SIGKILL: the run made no namespace within 5 s"
 	kill -KILL $pid 2>/dev/null
