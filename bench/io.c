@@ -317,7 +317,7 @@ static int setup_file(const struct bench_ctx *ctx, int loop)
 	struct loopdev_tune t;
 	struct stat st;
 	unsigned i;
-	int rc;
+	int rc, pass;
 
 	tgt.type = loop ? TGT_LOOP : TGT_FILE;
 	tgt.size = io_file_size(ctx->suite);
@@ -364,15 +364,19 @@ static int setup_file(const struct bench_ctx *ctx, int loop)
 	}
 	str_copy(tgt.path, tgt.ld.path, sizeof(tgt.path));
 	str_copy(tgt.disk, tgt.ld.name, sizeof(tgt.disk));
-	for (i = 0; ctx->tune && ctx->tune[i]; i++) {
-		if (!loopdev_tune_is_block(ctx->tune[i]))
-			continue;
-		rc = loopdev_tune_parse(ctx->tune[i], &t, tgt.why, sizeof(tgt.why));
-		if (!rc)
-			rc = loopdev_apply(&tgt.ld, &t, tgt.why, sizeof(tgt.why));
-		if (rc) {
-			tgt.fatal = 1;
-			return rc;
+	/* the scheduler first, whatever the order given: switching it resets nr_requests */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; ctx->tune && ctx->tune[i]; i++) {
+			if (!loopdev_tune_is_block(ctx->tune[i]) ||
+			    str_starts(ctx->tune[i], "block.scheduler=") != !pass)
+				continue;
+			rc = loopdev_tune_parse(ctx->tune[i], &t, tgt.why, sizeof(tgt.why));
+			if (!rc)
+				rc = loopdev_apply(&tgt.ld, &t, tgt.why, sizeof(tgt.why));
+			if (rc) {
+				tgt.fatal = 1;
+				return rc;
+			}
 		}
 	}
 	return 0;
@@ -662,12 +666,19 @@ static int io_run_bench(struct bench_ctx *ctx, struct result *res, const struct 
 		goto out;
 	}
 	if (tgt.type == TGT_LOOP) {
-		char path[96], sched[128] = "";
+		static const char *const attrs[] = { "scheduler", "nr_requests", "read_ahead_kb" };
+		json_t *lp = json_pack("{s:s, s:b}", "backing", tgt.file, "direct_io", tgt.ld.direct_io);
+		char path[96], val[128];
+		size_t i;
 
-		snprintf(path, sizeof(path), "/sys/block/%s/queue/scheduler", tgt.ld.name);
-		read_small(path, sched, sizeof(sched));
-		json_object_set_new(params, "loop", json_pack("{s:s, s:b, s:s}", "backing", tgt.file, "direct_io",
-							   tgt.ld.direct_io, "scheduler", sched));
+		/* the queue as measured, whatever --tune set: what `profile tune` compares */
+		for (i = 0; lp && i < ARRAY_SIZE(attrs); i++) {
+			snprintf(path, sizeof(path), "/sys/block/%s/queue/%s", tgt.ld.name, attrs[i]);
+			if (read_small(path, val, sizeof(val)) < 0)
+				val[0] = '\0';
+			json_object_set_new(lp, attrs[i], json_string(val));
+		}
+		json_object_set_new(params, "loop", lp);
 	}
 	/* what the block layer does for one I/O: show prints syscall minus these */
 	json_object_set_new(params, "device_ops", cfg->kind == IO_FSYNC ? json_pack("[s, s]", "write", "other")
@@ -692,6 +703,17 @@ out:
 
 static int io_available(struct bench_ctx *ctx, const struct io_cfg *cfg, char *why, size_t len)
 {
+	if (cfg->engine == IO_URING) {
+		/* kernel.io_uring_disabled, a seccomp profile, a kernel without it */
+		struct io_uring ring;
+		int rc = io_uring_queue_init(8, &ring, 0);
+
+		if (rc) {
+			say(why, len, "io_uring is not available here: %s", strerror(-rc));
+			return 0;
+		}
+		io_uring_queue_exit(&ring);
+	}
 	if (target_get(ctx)) {
 		/* a bad --tune fails the bench in run(), with its message */
 		if (tgt.fatal)

@@ -13,9 +13,9 @@ for tool in losetup mkfs.ext4 mount umount; do
 	fi
 done
 
-# Everything of this test lives under W; a disk file system (/var/tmp), not tmpfs. The name carries
-# no pid, so another run's `nodeperf cleanup` does not take this test's loop devices for a dead run's.
-W=$(mktemp -d /var/tmp/nodeperf-test-io-XXXXXX)
+# Everything of this test lives under W; a disk file system (/var/tmp), not tmpfs. Not named
+# nodeperf-*: another run's `nodeperf cleanup` must not take this test's loop devices for a dead run's.
+W=$(mktemp -d /var/tmp/iotest-XXXXXX)
 LOOPS="" MNTS=""
 cleanup() {
 	for m in $MNTS; do umount "$m" 2>/dev/null; done
@@ -55,7 +55,7 @@ FAST="--reps 2 --rep-time 0.1"
 mkdir "$W/s1"
 expect_exit "run --only 'io.*' on a loop device (--tune block.scheduler=mq-deadline)" 0 \
 	"$NODEPERF" run --only 'io.*' $FAST --tmpdir "$W/s1" --out "$T/loop.json" \
-	--tune block.scheduler=mq-deadline --tune block.read_ahead_kb=0 --tune block.nr_requests=32
+	--tune block.nr_requests=32 --tune block.read_ahead_kb=0 --tune block.scheduler=mq-deadline
 cp "$T/out" "$T/loop.txt"
 check "result validates against the schema" $PY "$TOP/tests/schema_check.py" "$SCHEMA" "$T/loop.json"
 pycheck "eight io metrics plus the depth-32 latency, plausible" "$T/loop.json" "
@@ -78,11 +78,13 @@ assert 100 < ms['io.randread.4k.io_uring.qd32']['p50'] < 1e8
 p = ms['io.randread.4k.psync']['params']
 assert p['target'] == 'loop' and p['disk'].startswith('loop'), p
 assert '[mq-deadline]' in p['loop']['scheduler'], p['loop']
+assert p['loop']['read_ahead_kb'] == '0' and p['loop']['nr_requests'] == '32', p['loop']
 assert p['loop']['direct_io'] is True, p['loop']
 assert p['bs'] == 4096 and p['qd'] == 1 and p['direct'] is True, p
 assert ms['io.fsync']['params']['bs'] == 2300 and ms['io.fsync']['params']['direct'] is False"
 pycheck "biolat counts the I/Os issued to nodeperf's loop device" "$T/loop.json" "
 ms = {m['name']: m for m in d['metrics']}
+bad = []
 for n, op in (('io.randread.4k.psync', 'read'), ('io.randread.4k.io_uring', 'read'),
               ('io.randwrite.4k.psync', 'write'), ('io.randwrite.4k.io_uring', 'write')):
     m = ms[n]
@@ -92,9 +94,13 @@ for n, op in (('io.randread.4k.psync', 'read'), ('io.randread.4k.io_uring', 'rea
     # udev may read a new device once or twice (blkid); nothing else touches it. A few counts can
     # be short: a completion in an interrupt on a CPU where the probe was updating the same
     # per-CPU histogram loses one of the two increments (seen: 2 in 346).
-    assert ios - max(4, ios // 100) <= got <= ios + 64, (n, 'biolat', got, 'issued', ios)
+    if not ios - max(4, ios // 100) <= got <= ios + 64:
+        bad.append((n, 'biolat', got, 'issued', ios))
     q = h.get(disk + '.queue', {}).get('n', 0)
-    assert q >= ios - max(4, ios // 100), (n, 'mq-deadline queues every request', q, ios)"
+    assert q >= ios - max(4, ios // 100), (n, 'mq-deadline queues every request', q, ios)
+# Another test on this node that lost its own loop device may read ours by its old name for a
+# moment (seen: 197 extra reads): one bench of the four may be off, not two.
+assert len(bad) <= 1, bad"
 check "the summary shows the kernel's share per metric" sh -c \
 	"grep -q '^block layer' '$T/loop.txt' && grep -E '^  io.randread.4k.psync +loop[0-9]+ ' '$T/loop.txt' | grep -q '%'"
 expect_exit "show prints the breakdown too" 0 "$NODEPERF" show "$T/loop.json"

@@ -15,7 +15,9 @@ if ! command -v losetup >/dev/null; then
 fi
 
 # a file on a disk file system (tmpfs may refuse O_DIRECT), behind a loop device of our own
-D=$(mktemp -d /var/tmp/nodeperf-$$-bio-XXXXXX)
+# not nodeperf-$$-*: `nodeperf cleanup` in a parallel run takes a nodeperf-PID-* dir whose PID is not
+# a nodeperf process (this shell) for a dead run's and detaches its loop device mid-test
+D=$(mktemp -d /var/tmp/biotest-XXXXXX)
 LOOP=""
 cleanup() {
 	[ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null
