@@ -654,6 +654,47 @@ static const struct cand_run *same_baseline(const struct cand_run *runs, size_t 
 	return NULL;
 }
 
+/*
+ * A second, fresh pair for a candidate that won its first: 1 when the gate
+ * keeps it again, 0 with why, -1 when a run failed (why), -ENOMEM.
+ */
+static int confirm(const struct tune_opts *o, const char *tmpdir, const char *rules,
+		   const struct cand_run *cr, size_t i, char *why, size_t len, int *status)
+{
+	char bpath[600], cpath[600], err[512];
+	const struct cmp_metric *m = NULL;
+	struct comparison c = { 0 };
+	struct thresholds *th = NULL;
+	char *bp = bpath, *cp = cpath;
+	int rc;
+
+	snprintf(bpath, sizeof(bpath), "%s/confirm-base-%zu.json", tmpdir, i);
+	snprintf(cpath, sizeof(cpath), "%s/confirm-cand-%zu.json", tmpdir, i);
+	log_info("tune: confirming %s=%s with a second pair", cr->c->key, cr->c->value);
+	if (measure(o, tmpdir, cr->c->bench, cr->c->base_tune, 0, bpath, why, len, status) ||
+	    measure(o, tmpdir, cr->c->bench, cr->c->tune, cr->c->busy_poll, cpath, why, len, status))
+		return -1;
+	c.alpha = COMPARE_ALPHA;
+	rc = compare_side_load(&c.base, &bp, 1, err, sizeof(err));
+	if (!rc)
+		rc = compare_side_load(&c.cand, &cp, 1, err, sizeof(err));
+	if (!rc)
+		rc = gate_rules(rules, o->thresholds ? o->thresholds : THRESHOLDS_DEFAULT_PATH,
+				c.base.runs[0], &th, err, sizeof(err));
+	c.th = th;
+	if (!rc)
+		rc = compare_run(&c, err, sizeof(err));
+	if (rc) {
+		str_copy(why, err, len);
+		rc = rc == -ENOMEM ? -ENOMEM : -1;
+	} else {
+		rc = tune_decide(&c, cr->c->target, &m, why, len);
+	}
+	compare_release(&c);
+	thresholds_free(th);
+	return rc;
+}
+
 int profile_tune_main(int argc, char **argv)
 {
 	struct tune_opts o = { .budget_s = 300, .reps = 5, .rep_s = 0.3, .fmt = PFMT_JSON };
@@ -775,12 +816,34 @@ int profile_tune_main(int argc, char **argv)
 			str_copy(cr->why, err, sizeof(cr->why));
 		} else if (tune_decide(&c, cr->c->target, &cr->m, cr->why, sizeof(cr->why))) {
 			const struct cmp_check *ck = improved_check(cr->m);
+			char first[256], again[400];
+			int ok;
 
-			cr->state = CAND_KEPT;
-			snprintf(cr->why, sizeof(cr->why), "%s improved: %s", cr->m->name,
-				 ck ? ck->why : "");
-			if (add_kept(p, cr))
+			snprintf(first, sizeof(first), "%s improved: %s", cr->m->name, ck ? ck->why : "");
+			/*
+			 * Several candidates, metrics and statistics at alpha 0.05 make a
+			 * false "improved" likely somewhere: a kept candidate must win a
+			 * second, fresh pair of runs too.
+			 */
+			if ((double)now_ns() / 1e9 - t0 + est > o.budget_s) {
+				ok = 0;
+				snprintf(again, sizeof(again), "no budget left for the confirming pair");
+			} else {
+				ok = confirm(&o, tmpdir, rules, cr, i, again, sizeof(again), &status);
+				interrupted = status == 130 || status == 143 || sandbox_stop;
+			}
+			if (ok > 0) {
+				cr->state = CAND_KEPT;
+				snprintf(cr->why, sizeof(cr->why), "%.250s; confirmed by a second pair", first);
+				if (add_kept(p, cr))
+					rc = -ENOMEM;
+			} else if (ok == -ENOMEM) {
 				rc = -ENOMEM;
+			} else {
+				cr->state = CAND_DROPPED;
+				snprintf(cr->why, sizeof(cr->why), "%.250s; not confirmed: %.230s", first,
+					 again);
+			}
 		} else {
 			cr->state = CAND_DROPPED;
 		}
