@@ -855,7 +855,7 @@ int profile_tune_main(int argc, char **argv)
 			rc = EXIT_RUNTIME;
 			goto out;
 		}
-		interrupted = sandbox_stop;
+		interrupted = interrupted || sandbox_stop;
 	}
 	for (i = 0; i < n; i++) {
 		if (runs[i].state == CAND_KEPT)
