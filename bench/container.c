@@ -257,7 +257,7 @@ static int mkdir_p(const char *path)
 	return mkdir(path, 0755) && errno != EEXIST ? -errno : 0;
 }
 
-static unsigned suite_count(const struct bench_ctx *ctx)
+unsigned ctr_suite_count(const struct bench_ctx *ctx)
 {
 	if (ctx->suite & SUITE_FULL)
 		return 200;
@@ -548,7 +548,7 @@ static int lifecycle_one(struct ctr_rt *rt, uint64_t d[PH_COUNT])
 
 static int lifecycle_run(struct bench_ctx *ctx, struct result *res, const char *name)
 {
-	unsigned n = suite_count(ctx), reps = ctx->reps, i, p;
+	unsigned n = ctr_suite_count(ctx), reps = ctx->reps, i, p;
 	struct hist *h[PH_COUNT] = { 0 };
 	int rc = 0, was = 0;
 	uint64_t d[PH_COUNT];
@@ -653,7 +653,7 @@ static void log_phases(const char *metric, const json_t *ph)
 
 static int total_run(struct bench_ctx *ctx, struct result *res, const char *name)
 {
-	unsigned n = suite_count(ctx), reps = ctx->reps, i;
+	unsigned n = ctr_suite_count(ctx), reps = ctx->reps, i;
 	struct ctr_span *spans = calloc(n, sizeof(*spans));
 	struct hist *h = hists_new(reps);
 	struct probe *life = NULL, *sys = NULL;

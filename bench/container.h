@@ -22,6 +22,9 @@ int ctr_spawn(char *const argv[], int errfd, pid_t *pid);
 int ctr_wait(pid_t pid, int timeout_ms, int *status);
 /* Kill the processes of and remove every cgroup (any hierarchy, depth <= 3) whose name starts with prefix. */
 void ctr_remove_cgroups(const char *prefix);
+struct bench_ctx;
+/* Containers per repetition of the suite: quick 20, standard 100, full 200. */
+unsigned ctr_suite_count(const struct bench_ctx *ctx);
 /*
  * Metric name (ns, lower better) from one histogram per repetition (empty
  * ones skipped); takes params and probes (may be NULL). 0 or -errno

@@ -364,15 +364,6 @@ static int ctrd_available(struct bench_ctx *ctx, char *why, size_t len)
 	return oci_find_busybox(why, len) != NULL;
 }
 
-static unsigned suite_count(const struct bench_ctx *ctx)
-{
-	if (ctx->suite & SUITE_FULL)
-		return 200;
-	if (ctx->suite & SUITE_STANDARD)
-		return 100;
-	return 20;
-}
-
 static int run_one(struct ctrd *c, const char *runc_root, uint64_t *dt)
 {
 	char id[64], cg[96];
@@ -389,7 +380,7 @@ static int run_one(struct ctrd *c, const char *runc_root, uint64_t *dt)
 
 static int ctrd_run(struct bench_ctx *ctx, struct result *res)
 {
-	unsigned n = suite_count(ctx), reps = ctx->reps, i;
+	unsigned n = ctr_suite_count(ctx), reps = ctx->reps, i;
 	struct ctrd *c = calloc(1, sizeof(*c));
 	struct hist *h = calloc(reps, sizeof(*h));
 	char path[PATH_MAX], runc_root[PATH_MAX], ver[256] = "";
