@@ -7,6 +7,7 @@
 #include "core/cli.h"
 #include "gpu/gpu.h"
 #include "probes/probe.h"
+#include "profiles/profile.h"
 #include "results/collect.h"
 
 static int cmd_version(int argc, char **argv);
@@ -22,6 +23,7 @@ static const struct command {
 	{ "compare", cmd_compare, "candidate results against baseline results: the gate" },
 	{ "snapshot", cmd_snapshot, "record this node's identity and configuration" },
 	{ "probe", cmd_probe, "attach one eBPF probe and print what it sees" },
+	{ "profile", cmd_profile, "kernel parameter profiles: generate, emit, verify, tune" },
 	{ "gpu", cmd_gpu, "GPU inventory, Azure SKU match, and the gpu.* benches" },
 	{ "list", cmd_list, "list the benches and probes" },
 	{ "collect", cmd_collect, "gather a node pool's results from its pod logs" },

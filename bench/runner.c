@@ -22,6 +22,8 @@
 #include "results/collect.h"
 
 extern const struct bench bench_sched_wakeup_futex, bench_sched_wakeup_pipe, bench_sched_ctxswitch;
+extern const struct bench bench_mem_fault_nohuge, bench_mem_fault_thp, bench_mem_bw_nohuge,
+    bench_mem_bw_thp;
 extern const struct bench bench_net_tcp_rr_lo, bench_net_tcp_rr_veth, bench_net_tcp_rr_bridge,
 	bench_net_udp_rr_lo, bench_net_udp_rr_veth, bench_net_udp_rr_bridge, bench_net_tcp_crr_lo,
 	bench_net_tcp_crr_veth, bench_net_tcp_crr_bridge, bench_net_tcp_stream_lo,
@@ -45,6 +47,7 @@ const struct bench *const bench_table[] = {
 	&bench_sched_wakeup_futex,
 	&bench_sched_wakeup_pipe,
 	&bench_sched_ctxswitch,
+	&bench_mem_fault_nohuge, &bench_mem_fault_thp, &bench_mem_bw_nohuge, &bench_mem_bw_thp,
 	&bench_net_tcp_rr_lo, &bench_net_udp_rr_lo, &bench_net_tcp_crr_lo, &bench_net_tcp_stream_lo,
 	&bench_net_tcp_rr_veth, &bench_net_udp_rr_veth, &bench_net_tcp_crr_veth, &bench_net_tcp_stream_veth,
 	&bench_net_tcp_rr_bridge, &bench_net_udp_rr_bridge, &bench_net_tcp_crr_bridge, &bench_net_tcp_stream_bridge,

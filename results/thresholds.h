@@ -6,6 +6,8 @@
 
 /* Where the built-in rules come from; they are compiled into the binary. */
 #define THRESHOLDS_DEFAULT_PATH "results/thresholds.default"
+/* Their text, as compiled in (profile tune puts its own lines in front). */
+extern const char thresholds_default_text[];
 
 enum limit_kind { LIMIT_NONE, LIMIT_MAX, LIMIT_MIN };
 
