@@ -310,7 +310,7 @@ static const char run_usage[] =
 	"                    [--label LABEL] [--reps N] [--rep-time S] [--tmpdir DIR] [--json]\n"
 	"                    [--no-probes] [--same-core] [--busy-poll US] [--msg-size B]\n"
 	"                    [--io-dir DIR] [--io-device DEV [--destructive]] [--tune KEY=VALUE]...\n"
-	"                    [--log-markers] [--hold]\n"
+	"                    [--log-markers] [--hold] [--verbose]\n"
 	"  Snapshot the node, run the benches of the suite, write a result file\n"
 	"  (schema nodeperf/result/v1) atomically and print a summary table.\n"
 	"  --suite S     quick (5 reps), standard (9), full (15); default quick\n"
@@ -337,6 +337,8 @@ static const char run_usage[] =
 	"                the hostname)\n"
 	"  --hold        then sleep until SIGTERM/SIGINT and exit 0, so that a\n"
 	"                DaemonSet pod keeps its log and is not restarted\n"
+	"  -v, --verbose a line on stderr as each bench starts and ends (progress\n"
+	"                where stderr is not a terminal: CI logs, pod logs)\n"
 	"  Exit: 0 done, 2 bad usage, 3 a bench failed or the result could not be\n"
 	"  written, 130/143 interrupted (a partial result is written).\n";
 
@@ -520,6 +522,7 @@ int cmd_run(int argc, char **argv)
 		{ "tune", required_argument, NULL, 'U' },
 		{ "log-markers", no_argument, NULL, 'K' },
 		{ "hold", no_argument, NULL, 'H' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -545,7 +548,7 @@ int cmd_run(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	ctx.tune = tune;
-	while ((c = getopt_long(argc, argv, "s:O:o:l:r:t:T:jPSB:M:D:V:XU:KHh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:O:o:l:r:t:T:jPSB:M:D:V:XU:KHvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			for (s = 0; s < ARRAY_SIZE(suites); s++)
@@ -625,6 +628,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'H':
 			hold = 1;
+			break;
+		case 'v':
+			log_verbose = 1;
 			break;
 		case 'h':
 			fputs(run_usage, stdout);
@@ -734,7 +740,12 @@ int cmd_run(int argc, char **argv)
 				attach_probes(b, res, probes);
 			size_t nskip = res->nskipped;
 
+			double b0 = elapsed_s(&ctx);
+
+			log_debug("[%u/%u] %s: start", ctx.bench_idx + 1, nsel, b->name);
 			rc = b->run(&ctx, res);
+			log_debug("[%u/%u] %s: end (%.1f s, rc %d)", ctx.bench_idx + 1, nsel, b->name,
+				  elapsed_s(&ctx) - b0, rc);
 			collect_probes(b, res, probes, first);
 			if (rc == -EINTR || sandbox_stop) {
 				interrupted = 1;

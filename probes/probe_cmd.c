@@ -179,9 +179,9 @@ int cmd_probe(int argc, char **argv)
 		return rc == -EPERM || rc == -ENOENT || rc == -EOPNOTSUPP || rc == -ENOSYS ? EXIT_RUNTIME
 		       : rc == -EINVAL || rc == -ESRCH ? EXIT_BAD_INPUT : EXIT_RUNTIME;
 	}
-	if (!as_json)
-		fprintf(stderr, "nodeperf: %s attached (%s)%s\n", def->name, probe_rung_name(probe_rung_used(p)),
-			cmd ? "" : "; Ctrl-C to stop");
+	/* on stderr in every mode: scripts wait for this line before making events */
+	fprintf(stderr, "nodeperf: %s attached (%s)%s\n", def->name, probe_rung_name(probe_rung_used(p)),
+		cmd ? "" : "; Ctrl-C to stop");
 	if (child > 0) {
 		if (write(release, "x", 1) != 1)
 			log_warn("probe: could not release %s", cmd[0]);

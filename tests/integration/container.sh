@@ -122,9 +122,11 @@ EOS
 	leftovers "$pid"
 
 	# SIGINT in the middle of the lifecycle loop.
-	"$NODEPERF" run --only 'container.runc.lifecycle' --suite standard --reps 2 --out "$T/i.json" >"$T/out" 2>"$T/err" &
+	: >"$T/run.err"
+	"$NODEPERF" run -v --only 'container.runc.lifecycle' --suite standard --reps 2 --out "$T/i.json" >"$T/out" 2>"$T/run.err" &
 	pid=$!
-	sleep 4
+	check "SIGINT: the lifecycle bench started" wait_attached $pid "$T/run.err" "] container.runc.lifecycle: start"
+	sleep 1
 	kill -INT $pid
 	wait $pid
 	rc=$?
@@ -157,9 +159,11 @@ assert 5e6 <= x['p50'] <= 3e10, x['p50']"
 	leftovers "$pid"
 	[ -z "$had_run" ] && check "containerd: /run/containerd not left behind" test ! -e /run/containerd
 
-	"$NODEPERF" run --only 'container.containerd.run' --suite standard --reps 2 --out "$T/di.json" >"$T/out" 2>"$T/err" &
+	: >"$T/run.err"
+	"$NODEPERF" run -v --only 'container.containerd.run' --suite standard --reps 2 --out "$T/di.json" >"$T/out" 2>"$T/run.err" &
 	pid=$!
-	sleep 6
+	check "containerd SIGINT: the bench started" wait_attached $pid "$T/run.err" "] container.containerd.run: start"
+	sleep 2
 	kill -INT $pid
 	wait $pid
 	rc=$?

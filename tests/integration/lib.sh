@@ -40,6 +40,19 @@ $code" "$file" 2>&1)
 	if [ $? -eq 0 ] && [ -z "$msg" ]; then pass "$name"; else fail "$name" "$msg"; fi
 }
 
+# wait_attached PID ERRFILE [TEXT]: wait until the probe PID has written TEXT
+# (default "attached") to ERRFILE, up to 30 s. Truncate ERRFILE before starting
+# the probe: its redirection happens in the child, after this shell goes on.
+wait_attached() {
+	i=0
+	until grep -qF "${3:-attached}" "$2" 2>/dev/null; do
+		kill -0 "$1" 2>/dev/null || return 1
+		[ $i -ge 300 ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # settled CMD...: true once CMD holds, within 5 s. On a shared machine another
 # user's probe may hold tracefs or programs of the same names for a moment,
 # while anything a test leaked would stay.

@@ -73,9 +73,10 @@ check "tracefs mount state is as it was" settled sh -c "test \"\$(grep -c ' /sys
 
 # writes are their own key; --duration with the I/O started once attached (after
 # the writes, udev may read the device again: only the writes are counted)
+: >"$T/err"
 "$NODEPERF" probe biolat --json --duration 3 >"$T/dur.json" 2>"$T/err" &
 probe=$!
-sleep 1.5
+wait_attached $probe "$T/err" || fail "biolat --duration: did not attach" "$(head -c 400 "$T/err")"
 dd if=/dev/zero of="$LOOP" bs=4k count=$N oflag=direct 2>/dev/null
 wait $probe
 check "biolat --duration: exit 0" test $? -eq 0

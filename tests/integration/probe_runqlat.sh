@@ -48,11 +48,14 @@ if [ -z "$CG" ]; then
 else
 	mkdir "$CG" "$CG-empty"
 	trap 'rmdir "$CG" "$CG-empty" 2>/dev/null; rm -rf "$T"' EXIT
+	: >"$T/err"
+	: >"$T/err2"
 	"$NODEPERF" probe runqlat --json --duration 3 --cgroup "$CG" >"$T/cg.json" 2>"$T/err" &
 	p1=$!
 	"$NODEPERF" probe runqlat --json --duration 3 --cgroup "$CG-empty" >"$T/cge.json" 2>"$T/err2" &
 	p2=$!
-	sleep 1
+	wait_attached $p1 "$T/err" || fail "runqlat --cgroup: did not attach" "$(head -c 400 "$T/err")"
+	wait_attached $p2 "$T/err2" || fail "runqlat --cgroup (empty): did not attach" "$(head -c 400 "$T/err2")"
 	N=1000 sh -c 'echo $$ > '"$CG"'/cgroup.procs && exec '"$PY"' -c "$0"' "$PINGPONG"
 	wait $p1
 	check "runqlat --cgroup: exit 0" test $? -eq 0

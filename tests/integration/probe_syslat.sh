@@ -82,14 +82,10 @@ else
 	CG=$CGROOT/nodeperf-$$-t
 	mkdir "$CG" || fail "mkdir $CG"
 	for rung in tp_btf raw_tp tracepoint; do
+		: >"$T/err"
 		"$NODEPERF" probe syslat --rung "$rung" --cgroup "$CG" --duration 60 >"$T/cg.out" 2>"$T/err" &
 		PROBE_PID=$!
-		i=0
-		while ! grep -q 'attached' "$T/err" && kill -0 "$PROBE_PID" 2>/dev/null && [ $i -lt 100 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		check "syslat --cgroup --rung $rung attaches at $rung" grep -q "syslat attached ($rung)" "$T/err"
+		check "syslat --cgroup --rung $rung attaches at $rung" wait_attached "$PROBE_PID" "$T/err" "syslat attached ($rung)"
 		# sh's own startup getppid happens before it joins the cgroup; then python alone runs there
 		sh -c "echo \$\$ > '$CG/cgroup.procs' && exec '$PY' -c '$LOOP'"
 		kill -INT "$PROBE_PID"

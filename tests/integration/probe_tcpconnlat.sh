@@ -96,9 +96,10 @@ done
 check "tracefs mount state is as it was" test "$(grep -c ' /sys/kernel/tracing ' /proc/mounts)" = "$tracefs_before"
 
 # 2. system-wide (no filter): the port's key still holds exactly the test's connects
+: >"$T/err"
 "$NODEPERF" probe tcpconnlat --json --duration 3 >"$T/all.json" 2>"$T/err" &
 probe=$!
-sleep 1
+wait_attached $probe "$T/err" || fail "tcpconnlat system-wide: did not attach" "$(head -c 400 "$T/err")"
 ip netns exec "$NS" "$PY" "$T/client.py" $PORT $N $CLOSED
 wait $probe
 check "tcpconnlat system-wide: exit 0" test $? -eq 0
@@ -121,9 +122,10 @@ else
 	mkdir "$CG"
 	trap 'rmdir "$CG" 2>/dev/null; cleanup' EXIT
 	for rung in tp_btf tracepoint; do
+		: >"$T/err"
 		"$NODEPERF" probe tcpconnlat --json --duration 3 --rung $rung --cgroup "$CG" >"$T/cg.json" 2>"$T/err" &
 		probe=$!
-		sleep 1
+		wait_attached $probe "$T/err" || fail "tcpconnlat --cgroup --rung $rung: did not attach" "$(head -c 400 "$T/err")"
 		ip netns exec "$NS" "$PY" "$T/client.py" $PORT $((2 * N)) $CLOSED &
 		other=$!
 		sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$CG" \
