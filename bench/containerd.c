@@ -40,62 +40,21 @@ struct ctrd {
 /* Kill every process whose command line names our scratch dir: the daemon's shims. */
 static void kill_ours(const char *dir, int sig)
 {
-	char path[64], buf[4096];
-	struct dirent *de;
-	DIR *d = opendir("/proc");
+	pid_t pids[256];
+	size_t i, n = sandbox_pids_naming(dir, pids, 256);
 
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		int fd;
-		ssize_t n, i;
-		pid_t pid = (pid_t)atoi(de->d_name);
-
-		if (pid <= 0 || pid == getpid())
-			continue;
-		ctr_fmt(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		for (i = 0; i < n; i++)
-			if (!buf[i])
-				buf[i] = ' ';
-		buf[n] = '\0';
-		if (strstr(buf, dir))
-			kill(pid, sig);
-	}
-	closedir(d);
+	for (i = 0; i < n; i++)
+		kill(pids[i], sig);
 }
 
 /* Unmount what the shims mounted under our dir (container rootfs), deepest first. */
 static void umount_ours(const char *dir)
 {
-	char line[4096];
-	int again = 1, rounds = 0;
+	char mp[PATH_MAX];
+	int rounds = 0;
 
-	while (again && rounds++ < 8) {
-		FILE *f = fopen("/proc/self/mountinfo", "re");
-		char best[PATH_MAX] = "";
-
-		again = 0;
-		if (!f)
-			return;
-		while (fgets(line, sizeof(line), f)) {
-			char mp[PATH_MAX];
-
-			if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
-				continue;
-			if (str_starts(mp, dir) && strlen(mp) > strlen(best))
-				str_copy(best, mp, sizeof(best));
-		}
-		fclose(f);
-		if (best[0] && !umount2(best, MNT_DETACH))
-			again = 1;
-	}
+	while (rounds++ < 64 && sandbox_deepest_mount(dir, mp, sizeof(mp)) && !umount2(mp, MNT_DETACH))
+		;
 }
 
 static void ctrd_undo(const char *name, void *arg)

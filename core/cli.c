@@ -28,8 +28,10 @@ static const char cleanup_usage[] =
 	"usage: nodeperf cleanup [--all] [--dry-run]\n"
 	"  Remove what a nodeperf run killed with SIGKILL left behind: network\n"
 	"  namespaces and links named np-*, cgroups, loop devices, containers,\n"
-	"  BPF pins and temp dirs named nodeperf-*. Only leftovers whose owner\n"
-	"  (the pid in the name) no longer runs are touched, unless --all.\n"
+	"  BPF pins and temp dirs named nodeperf-* (first killing the processes\n"
+	"  that name such a dir and unmounting what is mounted in it). Only\n"
+	"  leftovers whose owner (the pid in the name) no longer runs are\n"
+	"  touched, unless --all.\n"
 	"  --all       also remove resources whose owner still runs\n"
 	"  --dry-run   list what would be removed, remove nothing\n"
 	"  Exit: 0 clean, 3 something could not be removed.\n";

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -135,9 +136,11 @@ void sandbox_release(int handle)
 	undo_entry(&e);
 }
 
-static int rmtree_at(int dirfd, const char *name)
+/* Stays on the filesystem of the tree's top: a mount left inside is not descended (-EBUSY). */
+static int rmtree_at(int dirfd, const char *name, dev_t dev, int top)
 {
 	struct dirent *de;
+	struct stat st;
 	DIR *dir;
 	int fd, rc = 0;
 
@@ -148,6 +151,17 @@ static int rmtree_at(int dirfd, const char *name)
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st)) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	if (top) {
+		dev = st.st_dev;
+	} else if (st.st_dev != dev) {
+		close(fd);
+		return -EBUSY;
+	}
 	dir = fdopendir(fd);
 	if (!dir) {
 		rc = -errno;
@@ -157,7 +171,7 @@ static int rmtree_at(int dirfd, const char *name)
 	while ((de = readdir(dir))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		int r = rmtree_at(fd, de->d_name);
+		int r = rmtree_at(fd, de->d_name, dev, 0);
 
 		if (r && !rc)
 			rc = r;
@@ -170,7 +184,62 @@ static int rmtree_at(int dirfd, const char *name)
 
 int sandbox_rmtree(const char *path)
 {
-	return rmtree_at(AT_FDCWD, path);
+	return rmtree_at(AT_FDCWD, path, 0, 1);
+}
+
+size_t sandbox_pids_naming(const char *needle, pid_t *out, size_t max)
+{
+	char path[64], buf[4096];
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		pid_t pid = (pid_t)atoi(de->d_name);
+		ssize_t len, i;
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+		len = read_small(path, buf, sizeof(buf));
+		if (len <= 0)
+			continue;
+		for (i = 0; i < len; i++)
+			if (!buf[i])
+				buf[i] = ' ';
+		if (strstr(buf, needle))
+			out[n++] = pid;
+	}
+	closedir(d);
+	return n;
+}
+
+int sandbox_deepest_mount(const char *dir, char *mp, size_t len)
+{
+	char line[4096], best[4096] = "";
+	size_t dl = strlen(dir);
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char m[4096];
+
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", m) != 1)
+			continue;
+		/* dir itself or below it, not a sibling that shares the prefix */
+		if (strncmp(m, dir, dl) || (m[dl] && m[dl] != '/'))
+			continue;
+		if (strlen(m) > strlen(best))
+			str_copy(best, m, sizeof(best));
+	}
+	fclose(f);
+	if (!best[0])
+		return 0;
+	str_copy(mp, best, len);
+	return 1;
 }
 
 static void undo_tempdir(const char *name, void *arg)
@@ -268,7 +337,63 @@ static int run_cmd(const char *a0, const char *a1, const char *a2, const char *a
 	return rc > 0 ? -EIO : rc;
 }
 
-static void sweep_tempdirs(struct sweep *s, const char *base)
+/*
+ * A dead run's processes that name its scratch dir: `ctr` clients waiting on
+ * a containerd that died with the run, shims, a daemon that outlived it.
+ */
+static void kill_dir_users(struct sweep *s, const char *path)
+{
+	pid_t pids[256];
+	size_t i, n = sandbox_pids_naming(path, pids, 256);
+	char name[128], comm[64], p[64];
+
+	for (i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "/proc/%d/comm", (int)pids[i]);
+		if (read_small(p, comm, sizeof(comm)) <= 0)
+			str_copy(comm, "?", sizeof(comm));
+		comm[strcspn(comm, "\n")] = '\0';
+		snprintf(name, sizeof(name), "%d (%s)", (int)pids[i], comm);
+		report(s, "process", name, s->dry_run || !kill(pids[i], SIGKILL) || errno == ESRCH ? 0 : -errno);
+	}
+	/* let them go before their mounts and files are taken */
+	for (i = 0; !s->dry_run && n && i < 50 && sandbox_pids_naming(path, pids, 1); i++)
+		usleep(20000);
+}
+
+/* Mounts a dead run left in its scratch dir (a container's rootfs): deepest first. */
+static void umount_dir(struct sweep *s, const char *path)
+{
+	char mp[4096], last[4096] = "";
+	FILE *f;
+	char line[4096];
+	size_t pl = strlen(path);
+
+	if (s->dry_run) {
+		f = fopen("/proc/self/mountinfo", "re");
+		if (!f)
+			return;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && !strncmp(mp, path, pl) &&
+			    (!mp[pl] || mp[pl] == '/'))
+				report(s, "mount", mp, 0);
+		fclose(f);
+		return;
+	}
+	while (sandbox_deepest_mount(path, mp, sizeof(mp))) {
+		int rc = umount2(mp, MNT_DETACH) ? -errno : 0;
+
+		/* the same point again after a failure: give up on it, rmtree will not cross it */
+		if (rc && !strcmp(mp, last)) {
+			report(s, "mount", mp, rc);
+			return;
+		}
+		if (!rc)
+			report(s, "mount", mp, 0);
+		str_copy(last, mp, sizeof(last));
+	}
+}
+
+static void sweep_tempdirs(struct sweep *s, const char *base, int users)
 {
 	char path[512];
 	struct dirent *de;
@@ -280,6 +405,11 @@ static void sweep_tempdirs(struct sweep *s, const char *base)
 		if (!str_starts(de->d_name, "nodeperf-") || !stale(de->d_name, s->all))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
+		if (users) {
+			kill_dir_users(s, path);
+			continue;
+		}
+		umount_dir(s, path);
 		report(s, "temp dir", path, s->dry_run ? 0 : sandbox_rmtree(path));
 	}
 	closedir(dir);
@@ -427,6 +557,26 @@ static void sweep_containers(struct sweep *s, const char *runtime)
 	}
 }
 
+/* Mounts whose source names a dead run ("nodeperf-PID": the tracefs a probe mounted). */
+static void sweep_named_mounts(struct sweep *s)
+{
+	char line[4096], mp[4096], src[256], *sep;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		sep = strstr(line, " - ");
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 ||
+		    sscanf(sep + 3, "%*s %255s", src) != 1)
+			continue;
+		if (!str_starts(src, "nodeperf-") || !stale(src, s->all))
+			continue;
+		report(s, "mount", mp, s->dry_run || !umount2(mp, MNT_DETACH) ? 0 : -errno);
+	}
+	fclose(f);
+}
+
 static void sweep_bpf_pins(struct sweep *s)
 {
 	char path[512];
@@ -450,13 +600,16 @@ int sandbox_sweep(int all, int dry_run)
 
 	sweep_containers(&s, "runc");
 	sweep_containers(&s, "crun");
+	sweep_tempdirs(&s, "/var/tmp", 1);
+	sweep_tempdirs(&s, "/tmp", 1);
 	sweep_cgroup_dir(&s, "/sys/fs/cgroup", 0);
 	sweep_netns(&s);
 	sweep_links(&s);
 	sweep_loops(&s);
 	sweep_bpf_pins(&s);
-	sweep_tempdirs(&s, "/var/tmp");
-	sweep_tempdirs(&s, "/tmp");
+	sweep_named_mounts(&s);
+	sweep_tempdirs(&s, "/var/tmp", 0);
+	sweep_tempdirs(&s, "/tmp", 0);
 	if (!s.removed && !s.failed)
 		printf("nothing to clean up\n");
 	return s.failed;

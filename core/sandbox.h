@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Set by SIGINT/SIGTERM; long loops poll it and stop early. */
 extern volatile sig_atomic_t sandbox_stop;
@@ -36,8 +37,16 @@ void sandbox_cleanup_all(void);
  */
 int sandbox_tempdir(const char *base, char *path, size_t len);
 
-/* Remove a directory tree (no symlink following). 0 or -errno. */
+/*
+ * Remove a directory tree (no symlink following, no descent into another
+ * filesystem mounted inside it: -EBUSY). 0 or -errno.
+ */
 int sandbox_rmtree(const char *path);
+
+/* Up to max pids of processes other than this one whose command line contains needle. */
+size_t sandbox_pids_naming(const char *needle, pid_t *out, size_t max);
+/* The longest mount point at or below dir into mp; 1 if there is one, else 0. */
+int sandbox_deepest_mount(const char *dir, char *mp, size_t len);
 
 /*
  * Remove leftovers of runs that died without cleaning up: resources named

@@ -144,6 +144,7 @@ static int ensure_tracefs(void)
 {
 	static int done;
 	struct statfs sf;
+	char source[32];
 
 	if (done)
 		return 0;
@@ -153,7 +154,9 @@ static int ensure_tracefs(void)
 	}
 	if (statfs("/sys/kernel/tracing", &sf))
 		return -errno;
-	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
+	/* the source names this run, so that `nodeperf cleanup` finds it after a SIGKILL */
+	snprintf(source, sizeof(source), "nodeperf-%d", (int)getpid());
+	if (mount(source, "/sys/kernel/tracing", "tracefs", 0, NULL))
 		return -errno;
 	done = 1;
 	if (sandbox_register("mount", "/sys/kernel/tracing", undo_umount, NULL) < 0) {

@@ -135,6 +135,20 @@ EOS
 	check "SIGINT: nothing left" clean "$pid"
 	leftovers "$pid"
 
+	# SIGKILL in the loop: a created container (its `runc init`), its cgroups and the
+	# dir stay; `nodeperf cleanup` takes them all.
+	: >"$T/run.err"
+	"$NODEPERF" run -v --only 'container.runc.lifecycle' --suite standard --reps 2 --out "$T/k.json" >/dev/null 2>"$T/run.err" &
+	pid=$!
+	wait_attached $pid "$T/run.err" "] container.runc.lifecycle: start"
+	sleep 1
+	kill -KILL $pid
+	wait $pid 2>/dev/null
+	check "SIGKILL: the dead run's dir is left (precondition)" sh -c "ls -d /var/tmp/nodeperf-$pid-* >/dev/null 2>&1"
+	expect_exit "SIGKILL, then cleanup: exit 0" 0 "$NODEPERF" cleanup
+	check "SIGKILL, then cleanup: nothing left" clean "$pid"
+	leftovers "$pid"
+
 	# Without the runtime: skipped with the reason.
 	NP_BUSYBOX=/etc/hostname "$NODEPERF" run --only 'container.runc.total' --out "$T/s.json" >"$T/out" 2>"$T/err"
 	pycheck "no static busybox: skipped with the reason" "$T/s.json" "
@@ -170,5 +184,25 @@ assert 5e6 <= x['p50'] <= 3e10, x['p50']"
 	check "containerd SIGINT: exit 130" test "$rc" -eq 130
 	settled clean "$pid"
 	check "containerd SIGINT: nothing left" clean "$pid"
+	leftovers "$pid"
+
+	# SIGKILL: the daemon goes with the run (PR_SET_PDEATHSIG), its `ctr` client and
+	# shim do not; `nodeperf cleanup` kills what names the dead run's dir, then removes it.
+	: >"$T/run.err"
+	"$NODEPERF" run -v --only 'container.containerd.run' --suite standard --reps 2 --out "$T/dk.json" >/dev/null 2>"$T/run.err" &
+	pid=$!
+	wait_attached $pid "$T/run.err" "] container.containerd.run: start"
+	sleep 3
+	kill -KILL $pid
+	wait $pid 2>/dev/null
+	sleep 0.5
+	users=$(for c in /proc/[0-9]*/cmdline; do { tr '\0' ' ' <"$c"; } 2>/dev/null | grep -q "nodeperf-$pid-" && echo x; done | wc -l)
+	expect_exit "containerd SIGKILL, then cleanup: exit 0" 0 "$NODEPERF" cleanup
+	if [ "$users" -gt 0 ]; then
+		check "containerd SIGKILL: cleanup names the processes it killed" grep -q "^removed process [0-9]* (" "$T/out"
+	else
+		skip "containerd SIGKILL: cleanup names the processes it killed" "no process outlived the run this time"
+	fi
+	check "containerd SIGKILL, then cleanup: nothing left" clean "$pid"
 	leftovers "$pid"
 fi

@@ -58,3 +58,53 @@ check "a live run is left alone" sh -c "! grep -q 'nodeperf-$pid-' '$T/out'"
 kill -INT $pid
 wait $pid
 check "the live run still finished cleanly" no_scratch $pid
+
+# A dead run's scratch dir with a process that names it and a mount inside (what a
+# killed container bench leaves): cleanup kills, unmounts, then removes the dir.
+sh -c 'exit 0' &
+dead=$!
+wait $dead
+D=$(mktemp -d "/var/tmp/nodeperf-$dead-XXXXXX")
+mkdir "$D/rootfs"
+if mount -t tmpfs np-test "$D/rootfs" 2>/dev/null; then
+	touch "$D/rootfs/f"
+	(exec -a "$D/holder" sleep 600) &
+	holder=$!
+	disown $holder
+	settled sh -c "tr '\\0' ' ' </proc/$holder/cmdline | grep -q '$D/holder'"
+	expect_exit "cleanup --dry-run of a dead run's dir: exit 0" 0 "$NODEPERF" cleanup --dry-run
+	check "dry run names the process" grep -q "^would remove process $holder (sleep)" "$T/out"
+	check "dry run names the mount" grep -qx "would remove mount $D/rootfs" "$T/out"
+	check "dry run touches nothing" sh -c "kill -0 $holder && grep -q ' $D/rootfs ' /proc/self/mountinfo"
+	expect_exit "cleanup of a dead run's dir: exit 0" 0 "$NODEPERF" cleanup
+	check "cleanup killed the process" grep -q "^removed process $holder (sleep)" "$T/out"
+	check "the process is gone" settled sh -c "! kill -0 $holder 2>/dev/null"
+	check "cleanup unmounted the mount" sh -c "! grep -q ' $D/rootfs ' /proc/self/mountinfo"
+	check "cleanup removed the dir" test ! -e "$D"
+else
+	skip "cleanup of a dead run's mount" "cannot mount a tmpfs here"
+	rm -rf "$D"
+fi
+
+# A probe killed with SIGKILL leaves the tracefs it mounted for the classic rung; the
+# mount's source names the run, and cleanup unmounts it.
+if grep -q ' /sys/kernel/tracing ' /proc/self/mountinfo; then
+	skip "cleanup of a dead probe's tracefs" "tracefs is already mounted here, so a probe does not mount it"
+else
+	: >"$T/run.err"
+	"$NODEPERF" probe syslat --rung tracepoint --duration 60 >/dev/null 2>"$T/run.err" &
+	pid=$!
+	if wait_attached $pid "$T/run.err"; then
+		kill -KILL $pid
+		wait $pid 2>/dev/null
+		check "SIGKILL leaves the probe's tracefs, named after it (precondition)" \
+			grep -q " /sys/kernel/tracing .* - tracefs nodeperf-$pid " /proc/self/mountinfo
+		expect_exit "cleanup after a probe's SIGKILL: exit 0" 0 "$NODEPERF" cleanup
+		check "cleanup unmounted the dead probe's tracefs" grep -qx "removed mount /sys/kernel/tracing" "$T/out"
+		check "tracefs is not mounted any more" sh -c "! grep -q ' /sys/kernel/tracing ' /proc/self/mountinfo"
+	else
+		fail "syslat --rung tracepoint did not attach" "$(head -c 400 "$T/run.err")"
+		kill -KILL $pid 2>/dev/null
+		wait $pid 2>/dev/null
+	fi
+fi
