@@ -25,6 +25,19 @@ leftovers() {
 }
 clean() { [ -z "$(leftovers "$1")" ]; }
 
+# signal_run SIG DELAY BENCH: a standard-suite run of BENCH, sent SIG DELAY seconds
+# after run -v says the bench started; sets $pid and $rc
+signal_run() {
+	: >"$T/run.err"
+	"$NODEPERF" run -v --only "$3" --suite standard --reps 2 --out "$T/sig.json" >/dev/null 2>"$T/run.err" &
+	pid=$!
+	check "$3 started (to be sent SIG$1)" wait_attached $pid "$T/run.err" "] $3: start"
+	sleep "$2"
+	kill -"$1" $pid
+	wait $pid 2>/dev/null
+	rc=$?
+}
+
 # nodeperf bundle: the benches' bundle, to run by hand
 expect_exit "bundle: without a directory: exit 2" 2 "$NODEPERF" bundle
 expect_exit "bundle: writes a new one" 0 "$NODEPERF" bundle --cgroup "/np-$$-bundle" "$T/b" /bin/sh -c "exit 7"
@@ -122,14 +135,7 @@ EOS
 	leftovers "$pid"
 
 	# SIGINT in the middle of the lifecycle loop.
-	: >"$T/run.err"
-	"$NODEPERF" run -v --only 'container.runc.lifecycle' --suite standard --reps 2 --out "$T/i.json" >"$T/out" 2>"$T/run.err" &
-	pid=$!
-	check "SIGINT: the lifecycle bench started" wait_attached $pid "$T/run.err" "] container.runc.lifecycle: start"
-	sleep 1
-	kill -INT $pid
-	wait $pid
-	rc=$?
+	signal_run INT 1 container.runc.lifecycle
 	check "SIGINT: exit 130" test "$rc" -eq 130
 	settled clean "$pid"
 	check "SIGINT: nothing left" clean "$pid"
@@ -137,13 +143,7 @@ EOS
 
 	# SIGKILL in the loop: a created container (its `runc init`), its cgroups and the
 	# dir stay; `nodeperf cleanup` takes them all.
-	: >"$T/run.err"
-	"$NODEPERF" run -v --only 'container.runc.lifecycle' --suite standard --reps 2 --out "$T/k.json" >/dev/null 2>"$T/run.err" &
-	pid=$!
-	wait_attached $pid "$T/run.err" "] container.runc.lifecycle: start"
-	sleep 1
-	kill -KILL $pid
-	wait $pid 2>/dev/null
+	signal_run KILL 1 container.runc.lifecycle
 	check "SIGKILL: the dead run's dir is left (precondition)" sh -c "ls -d /var/tmp/nodeperf-$pid-* >/dev/null 2>&1"
 	expect_exit "SIGKILL, then cleanup: exit 0" 0 "$NODEPERF" cleanup
 	check "SIGKILL, then cleanup: nothing left" clean "$pid"
@@ -173,14 +173,7 @@ assert 5e6 <= x['p50'] <= 3e10, x['p50']"
 	leftovers "$pid"
 	[ -z "$had_run" ] && check "containerd: /run/containerd not left behind" test ! -e /run/containerd
 
-	: >"$T/run.err"
-	"$NODEPERF" run -v --only 'container.containerd.run' --suite standard --reps 2 --out "$T/di.json" >"$T/out" 2>"$T/run.err" &
-	pid=$!
-	check "containerd SIGINT: the bench started" wait_attached $pid "$T/run.err" "] container.containerd.run: start"
-	sleep 2
-	kill -INT $pid
-	wait $pid
-	rc=$?
+	signal_run INT 2 container.containerd.run
 	check "containerd SIGINT: exit 130" test "$rc" -eq 130
 	settled clean "$pid"
 	check "containerd SIGINT: nothing left" clean "$pid"
@@ -188,13 +181,7 @@ assert 5e6 <= x['p50'] <= 3e10, x['p50']"
 
 	# SIGKILL: the daemon goes with the run (PR_SET_PDEATHSIG), its `ctr` client and
 	# shim do not; `nodeperf cleanup` kills what names the dead run's dir, then removes it.
-	: >"$T/run.err"
-	"$NODEPERF" run -v --only 'container.containerd.run' --suite standard --reps 2 --out "$T/dk.json" >/dev/null 2>"$T/run.err" &
-	pid=$!
-	wait_attached $pid "$T/run.err" "] container.containerd.run: start"
-	sleep 3
-	kill -KILL $pid
-	wait $pid 2>/dev/null
+	signal_run KILL 3 container.containerd.run
 	sleep 0.5
 	users=$(for c in /proc/[0-9]*/cmdline; do { tr '\0' ' ' <"$c"; } 2>/dev/null | grep -q "nodeperf-$pid-" && echo x; done | wc -l)
 	expect_exit "containerd SIGKILL, then cleanup: exit 0" 0 "$NODEPERF" cleanup
