@@ -42,7 +42,8 @@ struct bench_ctx {
 	 */
 	const char *const *tune;
 	int no_probes;		/* --no-probes, or probes unsupported: benches that drive probes themselves skip them */
-	/* progress, maintained by the runner */
+	/* the running bench's entry, maintained by the runner */
+	const void *cfg;	/* its struct bench's cfg */
 	const char *bench_name;
 	unsigned bench_idx, nbenches;
 	double started_s, eta_total_s;
@@ -59,7 +60,14 @@ struct bench {
 	int (*available)(struct bench_ctx *ctx, char *why, size_t len);
 	/* Add metrics to res. 0, -EINTR when interrupted, or -errno. */
 	int (*run)(struct bench_ctx *ctx, struct result *res);
+	/* the family's settings for this entry, as ctx->cfg in available and run */
+	const void *cfg;
 };
+
+/* A table entry of a family whose available() and run() read their settings from ctx->cfg. */
+#define BENCH_DEF(var, name_, summary_, suites_, probes_, available_, run_, cfg_)                   \
+	const struct bench var = { .name = name_, .summary = summary_, .suites = suites_, .probes = probes_, \
+				   .available = available_, .run = run_, .cfg = cfg_ }
 
 /*
  * One repetition: measure for about `seconds`, recording every sample into

@@ -394,8 +394,9 @@ struct trial {
 
 static struct trial trials[2];
 
-static int rt_available(struct bench_ctx *ctx, const char *name, char *why, size_t len)
+static int rt_available(struct bench_ctx *ctx, char *why, size_t len)
 {
+	const char *name = ctx->cfg;
 	struct trial *t = &trials[!strcmp(name, "crun")];
 	struct ctr_rt *rt;
 	uint64_t a, b;
@@ -546,8 +547,9 @@ static int lifecycle_one(struct ctr_rt *rt, uint64_t d[PH_COUNT])
 	return 0;
 }
 
-static int lifecycle_run(struct bench_ctx *ctx, struct result *res, const char *name)
+static int lifecycle_run(struct bench_ctx *ctx, struct result *res)
 {
+	const char *name = ctx->cfg;
 	unsigned n = ctr_suite_count(ctx), reps = ctx->reps, i, p;
 	struct hist *h[PH_COUNT] = { 0 };
 	int rc = 0, was = 0;
@@ -651,8 +653,9 @@ static void log_phases(const char *metric, const json_t *ph)
 								 : "-");
 }
 
-static int total_run(struct bench_ctx *ctx, struct result *res, const char *name)
+static int total_run(struct bench_ctx *ctx, struct result *res)
 {
+	const char *name = ctx->cfg;
 	unsigned n = ctr_suite_count(ctx), reps = ctx->reps, i;
 	struct ctr_span *spans = calloc(n, sizeof(*spans));
 	struct hist *h = hists_new(reps);
@@ -767,8 +770,9 @@ static int burst_one(struct ctr_rt *rt, uint64_t *dt)
 	return rc;
 }
 
-static int burst_run(struct bench_ctx *ctx, struct result *res, const char *name)
+static int burst_run(struct bench_ctx *ctx, struct result *res)
 {
+	const char *name = ctx->cfg;
 	unsigned reps = ctx->reps, r;
 	struct hist *h = hists_new(reps);
 	struct ctr_rt *rt;
@@ -807,23 +811,8 @@ static int burst_run(struct bench_ctx *ctx, struct result *res, const char *name
 
 /* --- the bench table entries --- */
 
-#define RT_BENCH(id, rtname, bname, fn, text)                                              \
-	static int id##_available(struct bench_ctx *ctx, char *why, size_t len)            \
-	{                                                                                  \
-		return rt_available(ctx, rtname, why, len);                                \
-	}                                                                                  \
-	static int id##_run(struct bench_ctx *ctx, struct result *res)                     \
-	{                                                                                  \
-		return fn(ctx, res, rtname);                                               \
-	}                                                                                  \
-	const struct bench bench_##id = {                                                  \
-		.name = bname,                                                             \
-		.summary = text,                                                           \
-		.suites = SUITE_ALL,                                                       \
-		.probes = NULL,                                                            \
-		.available = id##_available,                                               \
-		.run = id##_run,                                                           \
-	}
+#define RT_BENCH(id, rtname, bname, fn, text) \
+	BENCH_DEF(bench_##id, bname, text, SUITE_ALL, NULL, rt_available, fn, rtname)
 
 RT_BENCH(container_runc_lifecycle, "runc", "container.runc.lifecycle", lifecycle_run,
 	 "runc create, start, entrypoint exit, delete of one container (as containerd's shim)");

@@ -31,10 +31,17 @@
 
 enum prim_kind { PK_UNSHARE, PK_CLONE_EXEC, PK_CGROUP, PK_OVERLAY, PK_PIVOT, PK_NETNS_TEARDOWN };
 
-struct prim {
+/* one bench entry's settings */
+struct prim_cfg {
 	enum prim_kind kind;
 	int flag;			/* PK_UNSHARE: CLONE_NEW* */
 	const char *what;		/* for params */
+};
+
+struct prim {
+	enum prim_kind kind;
+	int flag;
+	const char *what;
 	/* per run */
 	char dir[PATH_MAX];		/* scratch */
 	char path[PATH_MAX];		/* busybox / cgroup root / ip */
@@ -443,8 +450,20 @@ static int prim_setup(struct bench_ctx *ctx, struct prim *pr, char *why, size_t 
 	return rc;
 }
 
-static int prim_available(struct bench_ctx *ctx, struct prim *pr, char *why, size_t len)
+/* The entry's settings into a fresh per-run state. */
+static void prim_init(struct prim *pr, const struct bench_ctx *ctx)
 {
+	const struct prim_cfg *c = ctx->cfg;
+
+	memset(pr, 0, sizeof(*pr));
+	pr->kind = c->kind;
+	pr->flag = c->flag;
+	pr->what = c->what;
+}
+
+static int prim_available(struct bench_ctx *ctx, char *why, size_t len)
+{
+	struct prim p, *pr = &p;
 	struct hist *h;
 	int rc;
 
@@ -452,6 +471,7 @@ static int prim_available(struct bench_ctx *ctx, struct prim *pr, char *why, siz
 		ctr_fmt(why, len, "needs root");
 		return 0;
 	}
+	prim_init(pr, ctx);
 	if (prim_setup(ctx, pr, why, len))
 		return 0;
 	/* one short try: a kernel without the namespace type or overlayfs says so here */
@@ -469,12 +489,14 @@ static int prim_available(struct bench_ctx *ctx, struct prim *pr, char *why, siz
 	return 1;
 }
 
-static int prim_run(struct bench_ctx *ctx, struct result *res, struct prim *pr)
+static int prim_run(struct bench_ctx *ctx, struct result *res)
 {
+	struct prim p, *pr = &p;
 	char why[512];
 	json_t *params;
 	int rc;
 
+	prim_init(pr, ctx);
 	rc = prim_setup(ctx, pr, why, sizeof(why));
 	if (rc) {
 		log_err("%s: %s", ctx->bench_name, why);
@@ -493,23 +515,9 @@ static int prim_run(struct bench_ctx *ctx, struct result *res, struct prim *pr)
 	return rc;
 }
 
-#define PRIM_BENCH(id, bname, kind_, flag_, what_, text)                                  \
-	static struct prim id##_prim = { .kind = kind_, .flag = flag_, .what = what_ };    \
-	static int id##_available(struct bench_ctx *ctx, char *why, size_t len)            \
-	{                                                                                  \
-		return prim_available(ctx, &id##_prim, why, len);                          \
-	}                                                                                  \
-	static int id##_run(struct bench_ctx *ctx, struct result *res)                     \
-	{                                                                                  \
-		return prim_run(ctx, res, &id##_prim);                                     \
-	}                                                                                  \
-	const struct bench bench_##id = {                                                  \
-		.name = bname,                                                             \
-		.summary = text,                                                           \
-		.suites = SUITE_ALL,                                                       \
-		.available = id##_available,                                               \
-		.run = id##_run,                                                           \
-	}
+#define PRIM_BENCH(id, bname, kind_, flag_, what_, text)                \
+	static const struct prim_cfg id##_cfg = { kind_, flag_, what_ }; \
+	BENCH_DEF(bench_##id, bname, text, SUITE_ALL, NULL, prim_available, prim_run, &id##_cfg)
 
 PRIM_BENCH(container_prim_unshare_net, "container.prim.unshare.net", PK_UNSHARE, CLONE_NEWNET, "unshare.net",
 	   "unshare(CLONE_NEWNET): a network namespace");

@@ -642,8 +642,9 @@ static int rate_rep(struct bench_ctx *ctx, void *arg, double seconds, double *ra
 
 static const char *const kind_op[] = { "read", "write", "write", "read", "write" };
 
-static int io_run_bench(struct bench_ctx *ctx, struct result *res, const struct io_cfg *cfg)
+static int io_run_bench(struct bench_ctx *ctx, struct result *res)
 {
+	const struct io_cfg *cfg = ctx->cfg;
 	struct io_run r = { .cfg = cfg, .fd = -1 };
 	char lat_name[128];
 	json_t *params, *keep;
@@ -701,8 +702,9 @@ out:
 	return rc;
 }
 
-static int io_available(struct bench_ctx *ctx, const struct io_cfg *cfg, char *why, size_t len)
+static int io_available(struct bench_ctx *ctx, char *why, size_t len)
 {
+	const struct io_cfg *cfg = ctx->cfg;
 	if (cfg->engine == IO_URING) {
 		/* kernel.io_uring_disabled, a seccomp profile, a kernel without it */
 		struct io_uring ring;
@@ -735,24 +737,9 @@ static int io_available(struct bench_ctx *ctx, const struct io_cfg *cfg, char *w
 	return 1;
 }
 
-#define IO_BENCH(id, bname, kind_, engine_, bs_, qd_, text)                              \
-	static const struct io_cfg id##_cfg = { kind_, engine_, bs_, qd_ };              \
-	static int id##_available(struct bench_ctx *ctx, char *why, size_t len)          \
-	{                                                                                \
-		return io_available(ctx, &id##_cfg, why, len);                           \
-	}                                                                                \
-	static int id##_run(struct bench_ctx *ctx, struct result *res)                   \
-	{                                                                                \
-		return io_run_bench(ctx, res, &id##_cfg);                                \
-	}                                                                                \
-	const struct bench bench_##id = {                                                \
-		.name = bname,                                                           \
-		.summary = text,                                                         \
-		.suites = SUITE_ALL,                                                     \
-		.probes = io_probes,                                                     \
-		.available = id##_available,                                             \
-		.run = id##_run,                                                         \
-	}
+#define IO_BENCH(id, bname, kind_, engine_, bs_, qd_, text)                 \
+	static const struct io_cfg id##_cfg = { kind_, engine_, bs_, qd_ }; \
+	BENCH_DEF(bench_##id, bname, text, SUITE_ALL, io_probes, io_available, io_run_bench, &id##_cfg)
 
 static const char *const io_probes[] = { "biolat", NULL };
 

@@ -48,11 +48,11 @@ static void *map_aligned(size_t len, int huge, void **raw, size_t *rawlen)
 	return (void *)p;
 }
 
-static int mem_available(struct bench_ctx *ctx, const struct mem_cfg *cfg, char *why, size_t len)
+static int mem_available(struct bench_ctx *ctx, char *why, size_t len)
 {
+	const struct mem_cfg *cfg = ctx->cfg;
 	char buf[128];
 
-	(void)ctx;
 	if (!cfg->huge)
 		return 1;
 	if (read_small(thp_path, buf, sizeof(buf)) < 0) {
@@ -147,8 +147,9 @@ static json_t *mem_params(const struct mem_cfg *cfg, double fraction, size_t spa
 			 "bytes", (json_int_t)span, "huge_backed_fraction", fraction);
 }
 
-static int fault_run(struct bench_ctx *ctx, struct result *res, const struct mem_cfg *cfg)
+static int fault_run(struct bench_ctx *ctx, struct result *res)
 {
+	const struct mem_cfg *cfg = ctx->cfg;
 	size_t rawlen, pg;
 	double frac;
 	void *raw;
@@ -166,8 +167,9 @@ static int fault_run(struct bench_ctx *ctx, struct result *res, const struct mem
 			     mem_params(cfg, frac, MEM_HUGE));
 }
 
-static int bw_run(struct bench_ctx *ctx, struct result *res, const struct mem_cfg *cfg)
+static int bw_run(struct bench_ctx *ctx, struct result *res)
 {
+	const struct mem_cfg *cfg = ctx->cfg;
 	struct bw_state st = { .cfg = cfg };
 	size_t rawlen, i;
 	void *raw;
@@ -184,23 +186,9 @@ static int bw_run(struct bench_ctx *ctx, struct result *res, const struct mem_cf
 	return rc;
 }
 
-#define MEM_BENCH(id, bname, huge_, runfn, text)                                          \
-	static const struct mem_cfg id##_cfg = { huge_ };                                \
-	static int id##_available(struct bench_ctx *ctx, char *why, size_t len)          \
-	{                                                                                \
-		return mem_available(ctx, &id##_cfg, why, len);                          \
-	}                                                                                \
-	static int id##_run(struct bench_ctx *ctx, struct result *res)                   \
-	{                                                                                \
-		return runfn(ctx, res, &id##_cfg);                                       \
-	}                                                                                \
-	const struct bench bench_##id = {                                                \
-		.name = bname,                                                           \
-		.summary = text,                                                         \
-		.suites = SUITE_ALL,                                                     \
-		.available = id##_available,                                             \
-		.run = id##_run,                                                         \
-	}
+#define MEM_BENCH(id, bname, huge_, runfn, text)           \
+	static const struct mem_cfg id##_cfg = { huge_ }; \
+	BENCH_DEF(bench_##id, bname, text, SUITE_ALL, NULL, mem_available, runfn, &id##_cfg)
 
 MEM_BENCH(mem_fault_nohuge, "mem.fault.2m.nohuge", 0, fault_run,
 	  "fault in 2 MiB of fresh memory, 4 KiB pages (THP madvise, not asked)");

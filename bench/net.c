@@ -668,8 +668,9 @@ static int measure(struct net_bench *nb, struct result *res)
 	return -EINVAL;
 }
 
-static int net_run(struct bench_ctx *ctx, struct result *res, const struct net_cfg *cfg)
+static int net_run(struct bench_ctx *ctx, struct result *res)
 {
+	const struct net_cfg *cfg = ctx->cfg;
 	struct net_bench nb;
 	char err[512];
 	int rc;
@@ -710,20 +711,9 @@ out_free:
 static const char *const net_probes[] = { "tcprtt", "softirq", "runqlat", NULL };
 static const char *const crr_probes[] = { "tcprtt", "softirq", "runqlat", "tcpconnlat", NULL };
 
-#define NET_ENTRY(test_, path_, id, bname, text, probes_)                          \
-	static const struct net_cfg id##_cfg = { NET_##test_, NETNS_##path_ };     \
-	static int id##_run(struct bench_ctx *ctx, struct result *res)             \
-	{                                                                          \
-		return net_run(ctx, res, &id##_cfg);                               \
-	}                                                                          \
-	const struct bench bench_##id = {                                          \
-		.name = bname,                                                     \
-		.summary = text,                                                   \
-		.suites = SUITE_ALL,                                               \
-		.probes = probes_,                                                 \
-		.available = net_available,                                        \
-		.run = id##_run,                                                   \
-	}
+#define NET_ENTRY(test_, path_, id, bname, text, probes_)                      \
+	static const struct net_cfg id##_cfg = { NET_##test_, NETNS_##path_ }; \
+	BENCH_DEF(bench_##id, bname, text, SUITE_ALL, probes_, net_available, net_run, &id##_cfg)
 
 #define NET_PATHS(test_, id, bname, what, probes_)                                                       \
 	NET_ENTRY(test_, LO, id##_lo, bname ".lo", what " over loopback in a private netns", probes_);   \

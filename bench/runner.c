@@ -314,7 +314,8 @@ static const char run_usage[] =
 	"  Snapshot the node, run the benches of the suite, write a result file\n"
 	"  (schema nodeperf/result/v1) atomically and print a summary table.\n"
 	"  --suite S     quick (5 reps), standard (9), full (15); default quick\n"
-	"  --only GLOB   run only benches whose name matches (repeatable): 'sched.*'\n"
+	"  --only GLOB   run only benches whose name matches (repeatable): 'sched.*';\n"
+	"                each GLOB must match a bench\n"
 	"  --out FILE    result file; default ./nodeperf-HOST-UTCTIME.json\n"
 	"  --label L     a name for this side of a comparison: azurelinux-3, ubuntu-22.04\n"
 	"  --reps N      repetitions instead of the suite's\n"
@@ -661,6 +662,16 @@ int cmd_run(int argc, char **argv)
 	}
 	for (i = 0; bench_table[i]; i++)
 		nsel += selected(bench_table[i], sd->bit, only, nonly);
+	/* a mistyped glob beside good ones must not drop a bench from a gate silently */
+	for (c = 0; c < nonly; c++) {
+		for (i = 0; bench_table[i] && fnmatch(only[c], bench_table[i]->name, 0); i++)
+			;
+		if (!bench_table[i]) {
+			rc = cli_usage_error(run_usage, "run: --only '%s' matches no bench; `nodeperf list` shows them",
+					     only[c]);
+			goto out;
+		}
+	}
 	if (!nsel) {
 		rc = cli_usage_error(run_usage, "run: no bench matches; `nodeperf list` shows them");
 		goto out;
@@ -728,6 +739,7 @@ int cmd_run(int argc, char **argv)
 		if (!selected(b, sd->bit, only, nonly))
 			continue;
 		ctx.bench_name = b->name;
+		ctx.cfg = b->cfg;
 		why[0] = '\0';
 		if (!b->available(&ctx, why, sizeof(why))) {
 			log_info("%s: skipped: %s", b->name, why);

@@ -192,8 +192,9 @@ out_close:
 	return rc;
 }
 
-static int sched_available(struct bench_ctx *ctx, const struct sched_cfg *cfg, char *why, size_t len)
+static int sched_available(struct bench_ctx *ctx, char *why, size_t len)
 {
+	const struct sched_cfg *cfg = ctx->cfg;
 	int cpu[2];
 
 	if (!ctx->topo) {
@@ -208,8 +209,9 @@ static int sched_available(struct bench_ctx *ctx, const struct sched_cfg *cfg, c
 	return 1;
 }
 
-static int sched_run(struct bench_ctx *ctx, struct result *res, const struct sched_cfg *cfg)
+static int sched_run(struct bench_ctx *ctx, struct result *res)
 {
+	const struct sched_cfg *cfg = ctx->cfg;
 	json_t *params;
 	int cpu[2], rc;
 
@@ -223,25 +225,11 @@ static int sched_run(struct bench_ctx *ctx, struct result *res, const struct sch
 	return bench_latency(ctx, res, ctx->bench_name, pingpong_rep, (void *)cfg, params);
 }
 
-#define SCHED_BENCH(id, bname, mech_, pair_, text)                                        \
-	static const struct sched_cfg id##_cfg = { mech_, pair_ };                       \
-	static int id##_available(struct bench_ctx *ctx, char *why, size_t len)          \
-	{                                                                                \
-		return sched_available(ctx, &id##_cfg, why, len);                        \
-	}                                                                                \
-	static int id##_run(struct bench_ctx *ctx, struct result *res)                   \
-	{                                                                                \
-		return sched_run(ctx, res, &id##_cfg);                                   \
-	}                                                                                \
-	static const char *const id##_probes[] = { "runqlat", NULL };                    \
-	const struct bench bench_##id = {                                                \
-		.name = bname,                                                           \
-		.summary = text,                                                         \
-		.suites = SUITE_ALL,                                                     \
-		.probes = id##_probes,                                                   \
-		.available = id##_available,                                             \
-		.run = id##_run,                                                         \
-	}
+static const char *const sched_probes[] = { "runqlat", NULL };
+
+#define SCHED_BENCH(id, bname, mech_, pair_, text)                \
+	static const struct sched_cfg id##_cfg = { mech_, pair_ }; \
+	BENCH_DEF(bench_##id, bname, text, SUITE_ALL, sched_probes, sched_available, sched_run, &id##_cfg)
 
 SCHED_BENCH(sched_wakeup_futex, "sched.wakeup.futex", MECH_FUTEX, TOPO_ANY_TWO_CORES,
 	    "futex wake on one core to the woken thread running on another");

@@ -484,8 +484,10 @@ static int numa_node(const struct bench_ctx *ctx, enum numa_place place, char *w
 	return -1;
 }
 
-static int gpu_available(const struct gpu_cfg *cfg, struct bench_ctx *ctx, char *why, size_t len)
+static int gpu_available(struct bench_ctx *ctx, char *why, size_t len)
 {
+	const struct gpu_cfg *cfg = ctx->cfg;
+
 	if (session(ctx->topo, why, len))
 		return 0;
 	if (cfg->kind == K_COPY && cfg->dir == P2P && p2p_peer() < 0) {
@@ -866,8 +868,10 @@ static int copy_run(const struct gpu_cfg *cfg, const char *name, struct bench_ct
 	return 0;
 }
 
-static int gpu_run(const struct gpu_cfg *cfg, const char *name, struct bench_ctx *ctx, struct result *res)
+static int gpu_run(struct bench_ctx *ctx, struct result *res)
 {
+	const struct gpu_cfg *cfg = ctx->cfg;
+	const char *name = ctx->bench_name;
 	char why[512];
 	json_t *params;
 
@@ -941,18 +945,15 @@ struct gpu_cfg {
 	size_t bytes;
 };
 
-static int gpu_available(const struct gpu_cfg *cfg, struct bench_ctx *ctx, char *why, size_t len)
+static int gpu_available(struct bench_ctx *ctx, char *why, size_t len)
 {
-	(void)cfg;
 	(void)ctx;
 	gpu_cuda_open(why, len);
 	return 0;
 }
 
-static int gpu_run(const struct gpu_cfg *cfg, const char *name, struct bench_ctx *ctx, struct result *res)
+static int gpu_run(struct bench_ctx *ctx, struct result *res)
 {
-	(void)cfg;
-	(void)name;
 	(void)ctx;
 	(void)res;
 	return -ENOTSUP;
@@ -974,17 +975,9 @@ enum { NUMA_NONE, NUMA_LOCAL, NUMA_REMOTE };
 #endif
 
 /* One bench table entry per metric name, so that --only selects them one by one. */
-#define GPU_BENCH(var, nm, summary, ...)                                                           \
-	static const struct gpu_cfg var##_cfg = { __VA_ARGS__ };                                   \
-	static int var##_avail(struct bench_ctx *c, char *w, size_t l)                             \
-	{                                                                                          \
-		return gpu_available(&var##_cfg, c, w, l);                                         \
-	}                                                                                          \
-	static int var##_run(struct bench_ctx *c, struct result *r)                                \
-	{                                                                                          \
-		return gpu_run(&var##_cfg, nm, c, r);                                              \
-	}                                                                                          \
-	const struct bench var = { nm, summary, SUITE_STANDARD | SUITE_FULL, NULL, var##_avail, var##_run }
+#define GPU_BENCH(var, nm, summary, ...)                         \
+	static const struct gpu_cfg var##_cfg = { __VA_ARGS__ }; \
+	BENCH_DEF(var, nm, summary, SUITE_STANDARD | SUITE_FULL, NULL, gpu_available, gpu_run, &var##_cfg)
 
 GPU_BENCH(bench_gpu_init, "gpu.init", "cuInit + primary context in a fresh process (cold start)", .kind = K_INIT);
 GPU_BENCH(bench_gpu_alloc_1m, "gpu.alloc.1m", "cuMemAlloc + cuMemFree of 1 MiB", .kind = K_ALLOC,

@@ -21,7 +21,11 @@ check "run --suite nope: names the suite" grep -q "unknown suite 'nope'" "$T/err
 expect_exit "run --reps 0: exit 2" 2 "$NODEPERF" run --reps 0
 expect_exit "run --rep-time x: exit 2" 2 "$NODEPERF" run --rep-time x
 expect_exit "run --only with no match: exit 2" 2 "$NODEPERF" run --only 'nothing.*'
-check "run --only with no match: says so" grep -q 'no bench matches' "$T/err"
+check "run --only with no match: says so" grep -q "only 'nothing.\*' matches no bench" "$T/err"
+expect_exit "run --only, one good glob and one mistyped: exit 2" 2 "$NODEPERF" run --only 'sched.*' \
+	--only 'net.udp_rr.lo.1b' --out "$T/typo.json"
+check "run --only mistyped: names the glob" grep -q "only 'net.udp_rr.lo.1b' matches no bench" "$T/err"
+check "run --only mistyped: no result" test ! -e "$T/typo.json"
 expect_exit "show without a file: exit 2" 2 "$NODEPERF" show
 expect_exit "list" 0 "$NODEPERF" list
 check "list names the sched benches" grep -q '^sched.wakeup.futex' "$T/out"
