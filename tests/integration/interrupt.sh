@@ -68,17 +68,17 @@ D=$(mktemp -d "/var/tmp/nodeperf-$dead-XXXXXX")
 mkdir "$D/rootfs"
 if mount -t tmpfs np-test "$D/rootfs" 2>/dev/null; then
 	touch "$D/rootfs/f"
-	(exec -a "$D/holder" sleep 600) &
+	"$PY" -c 'import time; time.sleep(600)' "$D/holder" &
 	holder=$!
-	disown $holder
 	settled sh -c "tr '\\0' ' ' </proc/$holder/cmdline | grep -q '$D/holder'"
 	expect_exit "cleanup --dry-run of a dead run's dir: exit 0" 0 "$NODEPERF" cleanup --dry-run
-	check "dry run names the process" grep -q "^would remove process $holder (sleep)" "$T/out"
+	check "dry run names the process" grep -q "^would remove process $holder (python3)" "$T/out"
 	check "dry run names the mount" grep -qx "would remove mount $D/rootfs" "$T/out"
 	check "dry run touches nothing" sh -c "kill -0 $holder && grep -q ' $D/rootfs ' /proc/self/mountinfo"
 	expect_exit "cleanup of a dead run's dir: exit 0" 0 "$NODEPERF" cleanup
-	check "cleanup killed the process" grep -q "^removed process $holder (sleep)" "$T/out"
-	check "the process is gone" settled sh -c "! kill -0 $holder 2>/dev/null"
+	check "cleanup killed the process" grep -q "^removed process $holder (python3)" "$T/out"
+	wait $holder 2>/dev/null
+	check "the process is gone" sh -c "! kill -0 $holder 2>/dev/null"
 	check "cleanup unmounted the mount" sh -c "! grep -q ' $D/rootfs ' /proc/self/mountinfo"
 	check "cleanup removed the dir" test ! -e "$D"
 else
