@@ -235,6 +235,12 @@ int cmd_compare(int argc, char **argv)
 	}
 	if (!rc)
 		rc = compare_exit_code(&c);
+	if (rc == EXIT_REGRESSION && (o.nside[0] == 1 || o.nside[1] == 1))
+		fputs("nodeperf: compare: one run on a side: a whole run can shift with its host, which the\n"
+		      "  test on one run's repetitions cannot see (by up to 47% between two runs of one build\n"
+		      "  on the 2-vCPU CI VM); confirm with 3 or more interleaved runs a side (docs/compare.md,\n"
+		      "  \"Finer gates\")\n",
+		      stderr);
 
 out_compare:
 	compare_release(&c);

@@ -78,7 +78,10 @@ assert m['limit_broken'] and m['verdict'] == 'unchanged', m
 assert d['counts']['regressed'] == 0 and d['counts']['limits_broken'] == 1, d['counts']"
 
 expect_exit "alpha: a stricter alpha" 1 "$NODEPERF" compare $R base.json -- cand.json --alpha 0.01 --format json
+check "a regression from one run a side: stderr says to confirm with more runs" grep -q "one run on a side" "$T/err"
 pycheck "alpha: recorded" "$T/out" "assert d['alpha'] == 0.01"
+expect_exit "two files a side: still a regression" 1 "$NODEPERF" compare $R base.json base.json -- cand.json cand2.json
+check "two files a side: no one-run note" sh -c "! grep -q 'one run on a side' '$T/err'"
 
 "$NODEPERF" compare base.json -- cand.json --format json >"$T/default.json"
 pycheck "default rules: used when none are given" "$T/default.json" "assert d['thresholds'] == 'results/thresholds.default', d['thresholds']"
