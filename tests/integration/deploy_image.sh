@@ -12,6 +12,9 @@ CTR=np-$$-run
 # the Makefile's podman flags for this CI machine, the same for run as for build
 PODMAN="podman --cgroup-manager=cgroupfs --runtime runc"
 ULIMITS="--ulimit nofile=16384:16384 --ulimit nproc=16384:16384"
+# no podman bridge network: netavark would set the host's net.ipv4.ip_forward to 1 and leave it
+NONET="--network none"
+FORWARD=$(cat /proc/sys/net/ipv4/ip_forward)
 cleanup() {
 	$PODMAN rm -f -t 0 "$CTR" >/dev/null 2>&1
 	[ -n "$KEEP" ] || $PODMAN rmi -f "$IMG" >/dev/null 2>&1
@@ -36,9 +39,9 @@ rm -f "$T/image.tar"
 [ "$size" -lt 20000 ] && pass "image is small ($size KiB)" || fail "image size" "$size KiB"
 
 # Bare FROM scratch: no /usr from the node, no mounts, no privileges.
-out=$($PODMAN run --rm $ULIMITS "$IMG" version 2>&1)
+out=$($PODMAN run --rm $ULIMITS $NONET "$IMG" version 2>&1)
 case $out in "nodeperf "*) pass "static binary runs in the bare image: $out" ;; *) fail "bare image version" "$out" ;; esac
-out=$($PODMAN run --rm $ULIMITS --entrypoint /opt/nodeperf/bin/busybox "$IMG" ls /usr 2>&1)
+out=$($PODMAN run --rm $ULIMITS $NONET --entrypoint /opt/nodeperf/bin/busybox "$IMG" ls /usr 2>&1)
 [ -z "$out" ] && pass "bare image: /usr is empty (no loader, no libraries)" || fail "bare image /usr" "$out"
 
 # libcuda from the static binary: a stand-in driver library (needs libc and libm) loaded by
@@ -47,7 +50,7 @@ mkdir -p "$T/dl"
 if cc -O2 -shared -fPIC -Wl,-soname,libnpfake.so.1 -o "$T/dl/libnpfake.so.1" "$TOP/tests/deploy/fakelib.c" -lm &&
 	cc -O2 -static -D_GNU_SOURCE -I"$TOP" -o "$T/dl/dlcheck" "$TOP/tests/deploy/dlcheck.c" "$TOP/core/dl.c" \
 		"$TOP/core/util.c" "$TOP/core/log.c" 2>"$T/dl.err"; then
-	DL="--rm $ULIMITS -v $T/dl:/t:ro -e NODEPERF_LIB_DIRS=/t --entrypoint /t/dlcheck"
+	DL="--rm $ULIMITS $NONET -v $T/dl:/t:ro -e NODEPERF_LIB_DIRS=/t --entrypoint /t/dlcheck"
 	# shellcheck disable=SC2086
 	out=$($PODMAN run $DL "$IMG" libnpfake.so.1 2>&1)
 	case $out in "static /opt/nodeperf/glibc/libc.so.6 $(getconf GNU_LIBC_VERSION | sed 's/glibc //') 42")
@@ -147,3 +150,4 @@ $PODMAN ps -a --format '{{.Names}}' | grep -q "^$CTR\$" && fail "container remov
 [ -n "$KEEP" ] && exit 0
 $PODMAN rmi -f "$IMG" >/dev/null 2>&1
 $PODMAN image exists "$IMG" && fail "image removed" || pass "image removed"
+check "the host's net.ipv4.ip_forward is as it was ($FORWARD)" test "$(cat /proc/sys/net/ipv4/ip_forward)" = "$FORWARD"
