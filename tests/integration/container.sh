@@ -183,13 +183,10 @@ assert 5e6 <= x['p50'] <= 3e10, x['p50']"
 	# shim do not; `nodeperf cleanup` kills what names the dead run's dir, then removes it.
 	signal_run KILL 3 container.containerd.run
 	sleep 0.5
-	users=$(for c in /proc/[0-9]*/cmdline; do { tr '\0' ' ' <"$c"; } 2>/dev/null | grep -q "nodeperf-$pid-" && echo x; done | wc -l)
 	expect_exit "containerd SIGKILL, then cleanup: exit 0" 0 "$NODEPERF" cleanup
-	if [ "$users" -gt 0 ]; then
-		check "containerd SIGKILL: cleanup names the processes it killed" grep -q "^removed process [0-9]* (" "$T/out"
-	else
-		skip "containerd SIGKILL: cleanup names the processes it killed" "no process outlived the run this time"
-	fi
+	# which processes outlived the run varies (a ctr client, a shim, or they exit by themselves):
+	# shown, not counted; interrupt.sh checks that cleanup names what it kills
+	grep "^removed process" "$T/out" | sed 's/^/    cleanup: /'
 	check "containerd SIGKILL, then cleanup: nothing left" clean "$pid"
 	leftovers "$pid"
 fi
