@@ -230,7 +230,7 @@ int sandbox_deepest_mount(const char *dir, char *mp, size_t len)
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", m) != 1)
 			continue;
 		/* dir itself or below it, not a sibling that shares the prefix */
-		if (strncmp(m, dir, dl) || (m[dl] && m[dl] != '/'))
+		if (strncmp(m, dir, dl) != 0 || (m[dl] && m[dl] != '/'))
 			continue;
 		if (strlen(m) > strlen(best))
 			str_copy(best, m, sizeof(best));
@@ -373,7 +373,7 @@ static void umount_dir(struct sweep *s, const char *path)
 		if (!f)
 			return;
 		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && !strncmp(mp, path, pl) &&
+			if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && strncmp(mp, path, pl) == 0 &&
 			    (!mp[pl] || mp[pl] == '/'))
 				report(s, "mount", mp, 0);
 		fclose(f);
