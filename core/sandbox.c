@@ -216,10 +216,17 @@ size_t sandbox_pids_naming(const char *needle, pid_t *out, size_t max)
 	return n;
 }
 
+/* p is dir itself or below it, not a sibling that shares the prefix ("/a/bc" for "/a/b"). */
+static int path_under(const char *p, const char *dir)
+{
+	size_t dl = strlen(dir);
+
+	return strncmp(p, dir, dl) == 0 && (p[dl] == '\0' || p[dl] == '/');
+}
+
 int sandbox_deepest_mount(const char *dir, char *mp, size_t len)
 {
 	char line[4096], best[4096] = "";
-	size_t dl = strlen(dir);
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 
 	if (!f)
@@ -227,10 +234,7 @@ int sandbox_deepest_mount(const char *dir, char *mp, size_t len)
 	while (fgets(line, sizeof(line), f)) {
 		char m[4096];
 
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", m) != 1)
-			continue;
-		/* dir itself or below it, not a sibling that shares the prefix */
-		if (strncmp(m, dir, dl) != 0 || (m[dl] && m[dl] != '/'))
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", m) != 1 || !path_under(m, dir))
 			continue;
 		if (strlen(m) > strlen(best))
 			str_copy(best, m, sizeof(best));
@@ -363,18 +367,15 @@ static void kill_dir_users(struct sweep *s, const char *path)
 /* Mounts a dead run left in its scratch dir (a container's rootfs): deepest first. */
 static void umount_dir(struct sweep *s, const char *path)
 {
-	char mp[4096], last[4096] = "";
+	char mp[4096], line[4096];
 	FILE *f;
-	char line[4096];
-	size_t pl = strlen(path);
 
 	if (s->dry_run) {
 		f = fopen("/proc/self/mountinfo", "re");
 		if (!f)
 			return;
 		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && strncmp(mp, path, pl) == 0 &&
-			    (!mp[pl] || mp[pl] == '/'))
+			if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && path_under(mp, path))
 				report(s, "mount", mp, 0);
 		fclose(f);
 		return;
@@ -382,14 +383,9 @@ static void umount_dir(struct sweep *s, const char *path)
 	while (sandbox_deepest_mount(path, mp, sizeof(mp))) {
 		int rc = umount2(mp, MNT_DETACH) ? -errno : 0;
 
-		/* the same point again after a failure: give up on it, rmtree will not cross it */
-		if (rc && !strcmp(mp, last)) {
-			report(s, "mount", mp, rc);
+		report(s, "mount", mp, rc);
+		if (rc)	/* what is above it stays too; rmtree will not cross it */
 			return;
-		}
-		if (!rc)
-			report(s, "mount", mp, 0);
-		str_copy(last, mp, sizeof(last));
 	}
 }
 

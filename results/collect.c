@@ -240,6 +240,17 @@ static int collect_one(const char *pooldir, const char *node, const char *text, 
 	return 0;
 }
 
+/* The closing line of a collection: exit 0 when every node delivered, else EXIT_RUNTIME. */
+static int collect_verdict(const struct collect_opts *o, size_t ok, size_t bad, size_t nnodes)
+{
+	if (bad) {
+		log_err("collect: %zu of %zu nodes delivered no valid result (named above)", bad, nnodes);
+		return EXIT_RUNTIME;
+	}
+	log_info("collect: all %zu nodes delivered a result into %s", ok, o->out);
+	return 0;
+}
+
 static int collect_logs(const struct collect_opts *o, char **nodes, size_t nnodes)
 {
 	char path[PATH_MAX], where[PATH_MAX + 64];
@@ -264,12 +275,7 @@ static int collect_logs(const struct collect_opts *o, char **nodes, size_t nnode
 			ok++;
 		free(text);
 	}
-	if (bad) {
-		log_err("collect: %zu of %zu nodes delivered no valid result (named above)", bad, nnodes);
-		return EXIT_RUNTIME;
-	}
-	log_info("collect: all %zu nodes delivered a result into %s", ok, o->out);
-	return 0;
+	return collect_verdict(o, ok, bad, nnodes);
 }
 
 /* The node names from the *.log files of dir, sorted. */
@@ -479,13 +485,7 @@ static int collect_kubectl(const struct collect_opts *o, char **nodes, size_t nn
 			ok++;
 		free(text);
 	}
-	if (bad) {
-		log_err("collect: %zu of %zu nodes delivered no valid result (named above)", bad, nnodes);
-		rc = EXIT_RUNTIME;
-	} else {
-		log_info("collect: all %zu nodes delivered a result into %s", ok, o->out);
-		rc = 0;
-	}
+	rc = collect_verdict(o, ok, bad, nnodes);
 out:
 	if (vnodes != nodes)
 		free(vnodes);
