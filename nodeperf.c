@@ -9,6 +9,7 @@
 #include "probes/probe.h"
 #include "profiles/profile.h"
 #include "results/collect.h"
+#include "results/history.h"
 
 static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
@@ -21,6 +22,7 @@ static const struct command {
 	{ "run", cmd_run, "run the benches of a suite and write a result file" },
 	{ "show", cmd_show, "print the summary table of a result file" },
 	{ "compare", cmd_compare, "candidate results against baseline results: the gate" },
+	{ "history", cmd_history, "a label's results over time: change points, gate the newest run" },
 	{ "snapshot", cmd_snapshot, "record this node's identity and configuration" },
 	{ "probe", cmd_probe, "attach one eBPF probe and print what it sees" },
 	{ "profile", cmd_profile, "kernel parameter profiles: generate, emit, verify, tune" },

@@ -198,3 +198,126 @@ int stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb,
 	out->p = fmin(erfc(d / sqrt(var) / M_SQRT2), 1);
 	return 0;
 }
+
+double stats_mad_sigma(const double *x, size_t n)
+{
+	double med, *dev, s;
+	size_t i;
+
+	if (!n)
+		return NAN;
+	med = stats_median(x, n);
+	dev = malloc(n * sizeof(*dev));
+	if (!dev)
+		return NAN;
+	for (i = 0; i < n; i++)
+		dev[i] = fabs(x[i] - med);
+	s = 1.482602218505602 * stats_median(dev, n);
+	free(dev);
+	return s;
+}
+
+/* The regularized incomplete beta I_x(a, b), by Lentz's continued fraction. */
+static double beta_cf(double a, double b, double x)
+{
+	const double tiny = 1e-300;
+	double c = 1, d = 1 - (a + b) * x / (a + 1), h, num;
+	int m;
+
+	d = 1 / (fabs(d) < tiny ? tiny : d);
+	h = d;
+	for (m = 1; m <= 300; m++) {
+		num = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m));
+		d = 1 + num * d;
+		c = 1 + num / c;
+		d = 1 / (fabs(d) < tiny ? tiny : d);
+		c = fabs(c) < tiny ? tiny : c;
+		h *= d * c;
+		num = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1));
+		d = 1 + num * d;
+		c = 1 + num / c;
+		d = 1 / (fabs(d) < tiny ? tiny : d);
+		c = fabs(c) < tiny ? tiny : c;
+		h *= d * c;
+		if (fabs(d * c - 1) < 1e-15)
+			break;
+	}
+	return h;
+}
+
+static double inc_beta(double a, double b, double x)
+{
+	double front;
+
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x));
+	if (x < (a + 1) / (a + b + 2))
+		return front * beta_cf(a, b, x) / a;
+	return 1 - front * beta_cf(b, a, 1 - x) / b;
+}
+
+double stats_t_cdf(double t, double df)
+{
+	double tail;
+
+	if (isnan(t) || !(df > 0))
+		return NAN;
+	tail = 0.5 * inc_beta(df / 2, 0.5, df / (df + t * t));
+	return t >= 0 ? 1 - tail : tail;
+}
+
+double stats_t_quantile(double p, double df)
+{
+	double lo = -1e3, hi = 1e3, mid;
+	int i;
+
+	if (!(p > 0 && p < 1) || !(df > 0))
+		return NAN;
+	for (i = 0; i < 200 && hi - lo > 1e-12; i++) {
+		mid = (lo + hi) / 2;
+		if (stats_t_cdf(mid, df) < p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}
+
+double stats_mw_min_p(size_t na, size_t nb)
+{
+	double lc;
+
+	if (!na || !nb)
+		return 1;
+	if (na > MW_EXACT_MAX || nb > MW_EXACT_MAX) {
+		/* normal approximation with continuity correction at the extreme U = 0 */
+		double n = (double)na * (double)nb, sd = sqrt(n * (double)(na + nb + 1) / 12);
+
+		return fmin(erfc((n / 2 - 0.5) / sd / M_SQRT2), 1);
+	}
+	/* exact: the two extreme arrangements of C(na + nb, na) */
+	lc = lgamma((double)(na + nb) + 1) - lgamma((double)na + 1) - lgamma((double)nb + 1);
+	return fmin(2 * exp(-lc), 1);
+}
+
+double stats_mw_attainable_alpha(size_t na, size_t nb, double alpha)
+{
+	double best = 0, p;
+	unsigned u;
+
+	if (!na || !nb)
+		return 0;
+	if (na > MW_EXACT_MAX || nb > MW_EXACT_MAX)
+		return alpha;
+	/* p grows with u up to the middle of the distribution */
+	for (u = 0; u <= na * nb / 2; u++) {
+		p = mw_exact_p((unsigned)na, (unsigned)nb, u);
+		if (p >= alpha)
+			break;
+		best = p;
+	}
+	return best;
+}

@@ -38,4 +38,26 @@ struct mw_result {
 int stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb,
 		       struct mw_result *out);
 
+/* Robust standard deviation: 1.4826 times the median absolute deviation from the median. */
+double stats_mad_sigma(const double *x, size_t n);
+
+/* Student's t distribution with df degrees of freedom (df > 0): CDF and quantile (0 < p < 1). */
+double stats_t_cdf(double t, double df);
+double stats_t_quantile(double p, double df);
+
+/*
+ * The smallest two-sided p the Mann-Whitney test (as stats_mann_whitney
+ * computes it) can give for samples of na and nb without ties: 2 / C(na + nb,
+ * na) exactly, the normal approximation's when a sample exceeds the exact
+ * range. 1 when a sample is empty.
+ */
+double stats_mw_min_p(size_t na, size_t nb);
+
+/*
+ * The real size of the exact test at level alpha: the largest two-sided p
+ * below alpha that samples of na and nb without ties can give (0 when none
+ * can); alpha itself where the normal approximation is used.
+ */
+double stats_mw_attainable_alpha(size_t na, size_t nb, double alpha);
+
 #endif

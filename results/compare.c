@@ -1,5 +1,6 @@
 /* compare.c - pool each side, test every gated statistic, decide verdicts and the exit code. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "core/cli.h"
+#include "core/disturb.h"
 #include "core/stats.h"
 #include "core/util.h"
 #include "results/compare.h"
@@ -138,6 +140,46 @@ static double rel_change(double base, double cand)
 	return (cand - base) / fabs(base);
 }
 
+double compare_mde(double sigma, size_t nb, size_t nk, double alpha, double power)
+{
+	double df, t, size;
+
+	if (!nb || !nk || isnan(sigma) || stats_mw_min_p(nb, nk) >= alpha)
+		return INFINITY;
+	/* small exact samples test at a lower level than alpha: the largest p they can give under it */
+	size = stats_mw_attainable_alpha(nb, nk, alpha);
+	df = nb + nk > 2 ? (double)(nb + nk - 2) : 1;
+	t = stats_t_quantile(1 - size / 2, df) + stats_t_quantile(power, df);
+	/* the U test needs pi/3 times the t test's repetitions for normal noise */
+	return t * sigma * sqrt(1.0 / (double)nb + 1.0 / (double)nk) * sqrt(M_PI / 3);
+}
+
+/* The repetitions' relative spread for the MDE: robust sigma / median, pooled over the sides. */
+static double pooled_sigma(const double *b, size_t nb, const double *k, size_t nk, double mb,
+			   double mk)
+{
+	double sb = stats_mad_sigma(b, nb) / fabs(mb), sk = stats_mad_sigma(k, nk) / fabs(mk);
+
+	if (!(mb != 0) || !(mk != 0) || nb + nk < 3)
+		return NAN;
+	return sqrt(((double)(nb - 1) * sb * sb + (double)(nk - 1) * sk * sk) / (double)(nb + nk - 2));
+}
+
+/*
+ * What this check can see: the statistical MDE, but never below the rule's
+ * change plus what the median's own noise takes to cross it with the same
+ * power (the gate asks both: beyond the rule, and p < alpha).
+ */
+static double check_mde(double thr, double sigma, size_t nb, size_t nk, double alpha)
+{
+	double stat = compare_mde(sigma, nb, nk, alpha, COMPARE_POWER);
+	/* a median's standard error is sqrt(pi/2) times a mean's */
+	double med = thr + stats_t_quantile(COMPARE_POWER, (double)(nb + nk - 2)) * sigma *
+				 sqrt(M_PI / 2) * sqrt(1.0 / (double)nb + 1.0 / (double)nk);
+
+	return fmax(stat, med);
+}
+
 double compare_wide_bound(double allowed)
 {
 	return fmin(fmax(COMPARE_WIDE_FACTOR * allowed, COMPARE_WIDE_FLOOR), COMPARE_WIDE_MAX);
@@ -159,6 +201,7 @@ int compare_check(struct cmp_check *ck, const double *base, size_t nbase, const 
 	ck->cand_spread = spread(cand, ncand, ck->cand);
 	ck->change = rel_change(ck->base, ck->cand);
 	ck->p = NAN;
+	ck->mde = r->off ? NAN : INFINITY;
 	ck->limit_broken = 0;
 	if (r->limit != LIMIT_NONE && ncand)
 		ck->limit_broken =
@@ -182,6 +225,8 @@ int compare_check(struct cmp_check *ck, const double *base, size_t nbase, const 
 	}
 	thr = r->change;
 	worse = better == BETTER_LOWER ? ck->change : -ck->change;
+	ck->mde = check_mde(thr, pooled_sigma(base, nbase, cand, ncand, ck->base, ck->cand), nbase,
+			    ncand, alpha);
 	/*
 	 * A slowdown of the code under test moves every repetition alike; a
 	 * node that is busy now and then scatters them. Repetitions spread
@@ -192,6 +237,7 @@ int compare_check(struct cmp_check *ck, const double *base, size_t nbase, const 
 	wide = fmax(ck->base_spread, ck->cand_spread);
 	if (!(wide <= compare_wide_bound(thr))) {
 		ck->verdict = VERDICT_NOISY;
+		ck->mde = INFINITY;
 		snprintf(
 		    ck->why, sizeof(ck->why),
 		    "repetitions spread %.0f%% / %.0f%%, too wide to judge %+.1f%% against %.1f%%",
@@ -267,13 +313,19 @@ static int side_consistent(const struct cmp_side *s, const struct metric *ref, c
 	return 0;
 }
 
-/* The repetitions of stat of metric name over every file of s (malloc'd; *n may be 0). */
-static double *side_reps(const struct cmp_side *s, const char *name, const char *stat, size_t *n)
+/*
+ * The repetitions of stat of metric name over every file of s (malloc'd; *n
+ * may be 0), leaving out those the disturbance rule (core/disturb.h) calls
+ * disturbed: *ndist of them, the first one's reason in why.
+ */
+static double *side_reps(const struct cmp_side *s, const char *name, const char *stat, size_t *n,
+			 size_t *ndist, char *why, size_t whylen)
 {
 	const struct rep_series *rs;
+	const struct rep_env *e;
 	const struct metric *m;
 	double *v = NULL, *nv;
-	size_t i;
+	size_t i, j;
 
 	*n = 0;
 	for (i = 0; i < s->nruns; i++) {
@@ -289,8 +341,14 @@ static double *side_reps(const struct cmp_side *s, const char *name, const char 
 			return NULL;
 		}
 		v = nv;
-		memcpy(v + *n, rs->v, rs->n * sizeof(*v));
-		*n += rs->n;
+		for (j = 0; j < rs->n; j++) {
+			e = rs->n == m->nenv ? metric_rep_env(m, j) : NULL;
+			if (e && rep_env_disturbed(e, !*ndist ? why : NULL, whylen)) {
+				++*ndist;
+				continue;
+			}
+			v[(*n)++] = rs->v[j];
+		}
 	}
 	/* A side without such repetitions is a valid, empty sample. */
 	if (!v)
@@ -333,10 +391,32 @@ static const char *skip_reason(const struct cmp_side *s, const char *name)
 	return NULL;
 }
 
+/*
+ * A check with disturbed repetitions left out: when too few clean ones are
+ * left, "noisy: disturbed" with the first reason; otherwise the verdict of
+ * the clean ones, which says how many were left out.
+ */
+static void disturbed_why(struct cmp_check *ck, const char *dwhy)
+{
+	char why[sizeof(ck->why) + 64];
+
+	if (ck->nbase < COMPARE_MIN_REPS || ck->ncand < COMPARE_MIN_REPS) {
+		ck->verdict = VERDICT_NOISY;
+		ck->mde = INFINITY;
+		snprintf(ck->why, sizeof(ck->why), "disturbed: %zu + %zu repetitions left out (%s)",
+			 ck->ndist_base, ck->ndist_cand, dwhy);
+		return;
+	}
+	snprintf(why, sizeof(why), "%s; %zu + %zu disturbed repetitions left out", ck->why,
+		 ck->ndist_base, ck->ndist_cand);
+	str_copy(ck->why, why, sizeof(ck->why));
+}
+
 static int metric_checks(struct comparison *c, struct cmp_metric *cm, const char **stats,
 			 size_t nstats, const char *path, char *err, size_t len)
 {
 	const struct threshold_rule *r;
+	char dwhy[96];
 	double *b = NULL, *k = NULL;
 	size_t i, nb, nk;
 	int rc = 0;
@@ -354,13 +434,17 @@ static int metric_checks(struct comparison *c, struct cmp_metric *cm, const char
 				    r->file, r->line, r->limit_unit, cm->name, cm->unit, path);
 		str_copy(ck->stat, stats[i], sizeof(ck->stat));
 		ck->rule = r;
-		b = side_reps(&c->base, cm->name, stats[i], &nb);
-		k = side_reps(&c->cand, cm->name, stats[i], &nk);
+		dwhy[0] = '\0';
+		b = side_reps(&c->base, cm->name, stats[i], &nb, &ck->ndist_base, dwhy, sizeof(dwhy));
+		k = side_reps(&c->cand, cm->name, stats[i], &nk, &ck->ndist_cand, dwhy, sizeof(dwhy));
 		rc = b && k ? compare_check(ck, b, nb, k, nk, cm->better, c->alpha) : -ENOMEM;
 		free(b);
 		free(k);
 		if (rc)
 			break;
+		c->ndisturbed += ck->ndist_base + ck->ndist_cand;
+		if (ck->ndist_base + ck->ndist_cand)
+			disturbed_why(ck, dwhy);
 		cm->nchecks++;
 		if (ck->verdict < cm->verdict)
 			cm->verdict = ck->verdict;
@@ -480,6 +564,253 @@ static int add_metric(struct comparison *c, const char *name, char *err, size_t 
 	return metric_checks(c, cm, stats, nstats, kpath, err, len);
 }
 
+/* --- gate problems: what the candidate cannot be vouched for --- */
+
+static const char *allowed_by(const struct comparison *c, const char *subject)
+{
+	size_t i;
+
+	for (i = 0; i < c->nallow; i++)
+		if (!fnmatch(c->allow_missing[i], subject, 0))
+			return c->allow_missing[i];
+	return NULL;
+}
+
+static int __attribute__((format(printf, 3, 4)))
+add_problem(struct comparison *c, const char *subject, const char *fmt, ...)
+{
+	struct gate_problem *p, *grown;
+	va_list ap;
+
+	grown = reallocarray(c->problems, c->nproblems + 1, sizeof(*c->problems));
+	if (!grown)
+		return -ENOMEM;
+	c->problems = grown;
+	p = &c->problems[c->nproblems++];
+	str_copy(p->subject, subject, sizeof(p->subject));
+	va_start(ap, fmt);
+	vsnprintf(p->what, sizeof(p->what), fmt, ap);
+	va_end(ap);
+	p->allowed_by = allowed_by(c, subject);
+	return 0;
+}
+
+static const char *side_name(const struct comparison *c, const struct cmp_side *s)
+{
+	return s == &c->base ? "baseline" : "candidate";
+}
+
+/* An interrupted run left out the bench it was in and every bench after it. */
+static int partial_problems(struct comparison *c, const struct cmp_side *s)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < s->nruns && !rc; i++)
+		if (s->runs[i]->partial)
+			rc = add_problem(c, "partial",
+					 "%s %s is partial: its run was interrupted, the benches after "
+					 "the interruption are not in it",
+					 side_name(c, s), s->paths[i]);
+	return rc;
+}
+
+static int side_skipped(const struct cmp_side *s, const char *bench)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->nruns; i++)
+		for (j = 0; j < s->runs[i]->nskipped; j++)
+			if (!strcmp(s->runs[i]->skipped[j].bench, bench))
+				return 1;
+	return 0;
+}
+
+/* How many metrics of side s belong to bench (its name, or its name and a dot). */
+static size_t bench_metrics(const struct cmp_side *s, const char *bench)
+{
+	size_t i, j, n = 0, len = strlen(bench);
+	const char *name;
+
+	for (i = 0; i < s->nruns; i++)
+		for (j = 0; j < s->runs[i]->nmetrics; j++) {
+			name = s->runs[i]->metrics[j].name;
+			n += !strncmp(name, bench, len) && (!name[len] || name[len] == '.');
+		}
+	return n;
+}
+
+/*
+ * A bench the baseline skipped and the candidate ran: its metrics are new,
+ * with nothing to compare them with. (A bench the candidate skipped shows as
+ * missing metrics.) "probes" skipped on one side only: the numbers of one
+ * side carry the probes' overhead and the other's do not.
+ */
+static int skip_problems(struct comparison *c)
+{
+	const struct cmp_side *sides[] = { &c->base, &c->cand };
+	const struct skip *sk;
+	size_t s, i, j, n;
+	int rc = 0;
+
+	for (s = 0; s < 2 && !rc; s++)
+		for (i = 0; i < sides[s]->nruns && !rc; i++)
+			for (j = 0; j < sides[s]->runs[i]->nskipped && !rc; j++) {
+				sk = &sides[s]->runs[i]->skipped[j];
+				if (side_skipped(sides[!s], sk->bench))
+					continue;
+				if (!strcmp(sk->bench, "probes"))
+					rc = add_problem(c, "probes",
+							 "probes: not attached on the %s (%s: %s), attached on "
+							 "the %s: one side carries their overhead",
+							 side_name(c, sides[s]), sides[s]->paths[i], sk->reason,
+							 side_name(c, sides[!s]));
+				else if (s == 0 && (n = bench_metrics(&c->cand, sk->bench)))
+					rc = add_problem(c, sk->bench,
+							 "%s: skipped on the baseline (%s: %s), run on the "
+							 "candidate: its %zu metric%s cannot be compared",
+							 sk->bench, sides[s]->paths[i], sk->reason, n,
+							 n == 1 ? "" : "s");
+			}
+	return rc;
+}
+
+/*
+ * In a pool, a file lacking metrics that other files of the comparison have
+ * (a node whose pod could not make a netns): the pooled verdict would rest on
+ * the other nodes alone. Metrics absent from the whole candidate are missing
+ * metrics instead. One problem per file, naming up to three metrics.
+ */
+static int gap_problems(struct comparison *c, const struct cmp_side *s, char **names, size_t n)
+{
+	char list[160];
+	const char *first = NULL;
+	size_t i, j, gaps, len;
+	int rc = 0;
+
+	if (s->nruns < 2)
+		return 0;
+	for (i = 0; i < s->nruns && !rc; i++) {
+		gaps = 0;
+		len = 0;
+		list[0] = '\0';
+		for (j = 0; j < n; j++) {
+			if (result_find_metric(s->runs[i], names[j]) ||
+			    !side_find(s, names[j], NULL) || allowed_by(c, names[j]))
+				continue;
+			if (s == &c->cand && !side_find(&c->base, names[j], NULL))
+				continue;
+			if (!gaps++)
+				first = names[j];
+			if (gaps <= 3 && len < sizeof(list))
+				len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+							gaps > 1 ? ", " : "", names[j]);
+		}
+		if (gaps)
+			rc = add_problem(c, first,
+					 "%s %s lacks %zu metric%s the other files of its side have: %s%s",
+					 side_name(c, s), s->paths[i], gaps, gaps == 1 ? "" : "s", list,
+					 gaps > 3 ? ", ..." : "");
+	}
+	return rc;
+}
+
+/* run options that change what is measured; the rest (--out, --label, --tune: the treatment) do not */
+static const char *const measured_opts[] = { "--reps",	   "--rep-time", "--rounds",   "--msg-size",
+					     "--busy-poll", "--same-core", "--no-probes", "--destructive",
+					     "--io-device" };
+static const char *const valued_opts[] = { "--suite",	 "--only",     "--out",	      "--label",
+					   "--reps",	 "--rep-time", "--tmpdir",    "--busy-poll",
+					   "--msg-size", "--io-dir",   "--io-device", "--tune",
+					   "--rounds",	 "--seed",     "--openmetrics", "--probes" };
+
+static int opt_in(const char *opt, size_t len, const char *const *set, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(set[i]) == len && !strncmp(set[i], opt, len))
+			return 1;
+	return 0;
+}
+
+/* "suite=quick --reps=9 --same-core=" of r: what two results must share to be compared. */
+static void run_params(const struct result *r, char *buf, size_t len)
+{
+	size_t i, n, k;
+	const char *a, *eq, *val;
+
+	k = (size_t)snprintf(buf, len, "suite=%s", r->suite ? r->suite : "?");
+	for (i = 0; i < r->argc && k < len; i++) {
+		a = r->argv[i];
+		if (strncmp(a, "--", 2) != 0)
+			continue;
+		eq = strchr(a, '=');
+		n = eq ? (size_t)(eq - a) : strlen(a);
+		val = eq ? eq + 1 : "";
+		if (!eq && opt_in(a, n, valued_opts, ARRAY_SIZE(valued_opts)) && i + 1 < r->argc)
+			val = r->argv[++i];
+		if (!opt_in(a, n, measured_opts, ARRAY_SIZE(measured_opts)))
+			continue;
+		/* a device path differs from node to node: whether one was measured counts */
+		if (!strncmp(a, "--io-device", n))
+			val = "DEV";
+		k += (size_t)snprintf(buf + k, len - k, " %.*s=%s", (int)n, a, val);
+	}
+}
+
+static int param_problems(struct comparison *c)
+{
+	const struct cmp_side *sides[] = { &c->base, &c->cand };
+	char ref[512], other[512];
+	size_t s, i;
+	int rc = 0;
+
+	run_params(c->base.runs[0], ref, sizeof(ref));
+	for (s = 0; s < 2 && !rc; s++)
+		for (i = 0; i < sides[s]->nruns && !rc; i++) {
+			run_params(sides[s]->runs[i], other, sizeof(other));
+			if (strcmp(ref, other) != 0)
+				rc = add_problem(c, "params",
+						 "measured with other parameters: %s has '%s', %s has '%s'",
+						 c->base.paths[0], ref, sides[s]->paths[i], other);
+		}
+	return rc;
+}
+
+static int find_problems(struct comparison *c, char **names, size_t n)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < c->nmetrics; i++)
+		if (c->metrics[i].verdict == VERDICT_MISSING)
+			c->metrics[i].allowed_by = allowed_by(c, c->metrics[i].name);
+	rc = partial_problems(c, &c->base);
+	if (!rc)
+		rc = partial_problems(c, &c->cand);
+	if (!rc)
+		rc = skip_problems(c);
+	if (!rc)
+		rc = gap_problems(c, &c->base, names, n);
+	if (!rc)
+		rc = gap_problems(c, &c->cand, names, n);
+	if (!rc)
+		rc = param_problems(c);
+	if (rc)
+		return rc;
+	for (i = 0; i < c->nmetrics; i++)
+		if (c->metrics[i].verdict == VERDICT_MISSING) {
+			if (c->metrics[i].allowed_by)
+				c->nmissing_allowed++;
+			else
+				c->nfailing++;
+		}
+	for (i = 0; i < c->nproblems; i++)
+		c->nfailing += !c->problems[i].allowed_by;
+	return 0;
+}
+
 int compare_run(struct comparison *c, char *err, size_t errlen)
 {
 	size_t i, n = 0;
@@ -504,7 +835,9 @@ int compare_run(struct comparison *c, char *err, size_t errlen)
 		c->count[c->metrics[i].verdict]++;
 		c->nlimits += (size_t)c->metrics[i].limit_broken;
 	}
-	rc = cfgdiff_build(c->base.runs, c->base.nruns, c->cand.runs, c->cand.nruns, &c->cfg);
+	rc = find_problems(c, names, n);
+	if (!rc)
+		rc = cfgdiff_build(c->base.runs, c->base.nruns, c->cand.runs, c->cand.nruns, &c->cfg);
 	if (rc)
 		goto out_nomem;
 	free(names);
@@ -535,6 +868,9 @@ void compare_release(struct comparison *c)
 	for (i = 0; i < c->nungated; i++)
 		free(c->ungated[i]);
 	free(c->ungated);
+	free(c->problems);
+	c->problems = NULL;
+	c->nproblems = c->nfailing = c->nmissing_allowed = 0;
 	cfgdiff_free(c->cfg);
 	compare_side_release(&c->base);
 	compare_side_release(&c->cand);
@@ -546,5 +882,5 @@ void compare_release(struct comparison *c)
 
 int compare_exit_code(const struct comparison *c)
 {
-	return c->count[VERDICT_REGRESSED] || c->nlimits ? EXIT_REGRESSION : 0;
+	return c->count[VERDICT_REGRESSED] || c->nlimits || c->nfailing ? EXIT_REGRESSION : 0;
 }

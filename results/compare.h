@@ -11,6 +11,7 @@ struct threshold_rule;
 struct cfgdiff;
 
 #define COMPARE_ALPHA	 0.05
+#define COMPARE_POWER	 0.8
 #define COMPARE_MIN_REPS 3 /* fewer repetitions on a side: noisy */
 /*
  * Repetitions of a side spread (range / median) wider than COMPARE_WIDE_FACTOR
@@ -54,6 +55,15 @@ struct cmp_check {
 	double p;	      /* two-sided Mann-Whitney U p-value; NAN when not tested */
 	enum verdict verdict; /* regressed, noisy, improved or unchanged */
 	int limit_broken;
+	size_t ndist_base, ndist_cand; /* repetitions left out as disturbed (core/disturb.h) */
+	/*
+	 * Minimum detectable effect: the smallest relative change towards worse
+	 * this check would call regressed with power COMPARE_POWER at alpha, from
+	 * the spread of the repetitions and the rule (never below the rule's
+	 * change). INFINITY when no change could be (too few repetitions for
+	 * the test to reach alpha); NAN when the change is not gated.
+	 */
+	double mde;
 	char why[112]; /* one line: why this verdict */
 };
 
@@ -67,6 +77,19 @@ struct cmp_metric {
 	size_t nchecks;
 	struct hist *base_hist, *cand_hist; /* merged over the side; NULL when absent */
 	const char *skip_reason; /* missing: the candidate's reason for skipping its bench */
+	const char *allowed_by;	 /* missing: the --allow-missing GLOB that excuses it, or NULL */
+};
+
+/*
+ * Why the gate cannot vouch for the candidate, apart from the metrics'
+ * verdicts: a partial file, a bench skipped on one side only, a file of a
+ * pool lacking metrics its side has, files measured with other parameters.
+ * Each fails the gate unless an --allow-missing GLOB matches its subject.
+ */
+struct gate_problem {
+	char subject[128]; /* what --allow-missing matches: a metric or bench name, "partial", "params" */
+	char what[384];	   /* one line */
+	const char *allowed_by;
 };
 
 struct comparison {
@@ -80,6 +103,14 @@ struct comparison {
 	struct cfgdiff *cfg;
 	size_t count[VERDICT_COUNT];
 	size_t nlimits; /* metrics with a broken limit */
+	/* set by the caller: --allow-missing GLOBs */
+	char *const *allow_missing;
+	size_t nallow;
+	struct gate_problem *problems;
+	size_t nproblems;
+	size_t nfailing;	/* problems and missing metrics no --allow-missing GLOB excuses */
+	size_t nmissing_allowed; /* missing metrics excused */
+	size_t ndisturbed;	/* repetitions left out as disturbed, both sides */
 };
 
 /*
@@ -101,8 +132,22 @@ int compare_run(struct comparison *c, char *err, size_t errlen);
 /* Frees what compare_run() and compare_side_load() made; c itself is the caller's. */
 void compare_release(struct comparison *c);
 
-/* 1 (EXIT_REGRESSION) when anything regressed or broke a limit, else 0. */
+/*
+ * 1 (EXIT_REGRESSION) when anything regressed, broke a limit, is missing
+ * from the candidate or is a gate problem that no --allow-missing GLOB
+ * excuses; else 0.
+ */
 int compare_exit_code(const struct comparison *c);
+
+/*
+ * The minimum detectable relative effect of a two-sided Mann-Whitney test at
+ * alpha with power `power`, for samples of nb and nk repetitions whose
+ * relative spread (standard deviation / median) is sigma: the smallest shift
+ * d with P(reject) >= power. Normal noise, t quantiles on nb + nk - 2
+ * degrees of freedom and the test's asymptotic efficiency 3/pi; INFINITY when
+ * no outcome of nb against nk repetitions gives p < alpha.
+ */
+double compare_mde(double sigma, size_t nb, size_t nk, double alpha, double power);
 
 /* The widest spread of repetitions a side may have for a rule allowing `allowed`. */
 double compare_wide_bound(double allowed);

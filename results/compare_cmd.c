@@ -15,6 +15,7 @@ static const char compare_usage[] =
     "usage: nodeperf compare BASE... -- CAND... [--thresholds FILE] [--alpha A]\n"
     "                        [--format text|md|json|junit|html] [-o FILE] [--color "
     "auto|always|never]\n"
+    "                        [--allow-missing GLOB]...\n"
     "  Set the candidate's result files against the baseline's. Several files on\n"
     "  a side are one node pool: their repetitions are pooled. Per gated statistic:\n"
     "  medians, relative change, two-sided Mann-Whitney U p on the repetitions,\n"
@@ -27,7 +28,13 @@ static const char compare_usage[] =
     "                     .xml/.html picks it when --format is not given\n"
     "  -o FILE            write the report to FILE (atomically) instead of stdout\n"
     "  --color WHEN       colour the text report: auto (a terminal, NO_COLOR unset)\n"
-    "  Exit: 0 no regression, 1 a regression or a broken limit, 2 bad input\n"
+    "  --allow-missing GLOB  do not fail the gate on what GLOB matches (repeatable):\n"
+    "                     a metric missing from the candidate or from a file of a\n"
+    "                     pool, a bench skipped on one side, 'probes' attached on\n"
+    "                     one side only, 'partial' files, 'params' that differ\n"
+    "  Exit: 0 no regression, 1 a regression, a broken limit, a missing metric, a\n"
+    "  partial file, a bench skipped on one side only or files measured with other\n"
+    "  parameters (unless --allow-missing), 2 bad input\n"
     "  (unreadable or invalid file, a side with no files, a bad thresholds line).\n";
 
 struct compare_opts {
@@ -37,6 +44,8 @@ struct compare_opts {
 	enum report_format format;
 	char **side[2];
 	size_t nside[2];
+	char **allow; /* --allow-missing GLOBs */
+	size_t nallow;
 };
 
 static int parse_alpha(const char *s, double *a)
@@ -76,7 +85,8 @@ static void format_from_name(struct compare_opts *o)
 static int parse_args(int argc, char **argv, struct compare_opts *o)
 {
 	static const char *const with_value[] = { "--thresholds", "--alpha",  "--format",
-						  "-o",		  "--output", "--color" };
+						  "-o",		  "--output", "--color",
+						  "--allow-missing" };
 	const char *arg, *val;
 	size_t i, n;
 	int a, side = 0;
@@ -132,6 +142,9 @@ static int parse_args(int argc, char **argv, struct compare_opts *o)
 		case 4:
 			o->out = val;
 			break;
+		case 6:
+			o->allow[o->nallow++] = (char *)val;
+			break;
 		default:
 			if (strcmp(val, "auto") != 0 && strcmp(val, "always") != 0 &&
 			    strcmp(val, "never") != 0)
@@ -163,27 +176,29 @@ static int use_colour(const struct compare_opts *o)
 	return isatty(STDOUT_FILENO) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
 }
 
-/* Write the report to path.tmp.PID and rename it into place. */
+/* Render the report in memory, then write_atomic: no symlink planted beside it is followed. */
 static int write_report(const struct comparison *c, const struct compare_opts *o)
 {
-	char tmp[4096];
+	char err[4200], *buf = NULL;
+	size_t len = 0;
 	FILE *f;
 	int rc;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", o->out, (int)getpid()) >= (int)sizeof(tmp)) {
-		fprintf(stderr, "nodeperf: %s: name too long\n", o->out);
-		return EXIT_BAD_INPUT;
-	}
-	f = fopen(tmp, "w");
+	f = open_memstream(&buf, &len);
 	if (!f) {
 		fprintf(stderr, "nodeperf: cannot write %s: %s\n", o->out, strerror(errno));
 		return EXIT_RUNTIME;
 	}
 	rc = report_write(c, o->format, f, 0);
-	if (fclose(f) || rc || rename(tmp, o->out)) {
-		fprintf(stderr, "nodeperf: cannot write %s: %s\n", o->out,
-			strerror(errno ? errno : EIO));
-		unlink(tmp);
+	if (fclose(f) || rc) {
+		fprintf(stderr, "nodeperf: cannot write %s: %s\n", o->out, strerror(ENOMEM));
+		free(buf);
+		return EXIT_RUNTIME;
+	}
+	rc = write_atomic(o->out, buf, len, err, sizeof(err));
+	free(buf);
+	if (rc) {
+		fprintf(stderr, "nodeperf: cannot write %s\n", err);
 		return EXIT_RUNTIME;
 	}
 	return 0;
@@ -199,7 +214,8 @@ int cmd_compare(int argc, char **argv)
 
 	o.side[0] = calloc((size_t)argc, sizeof(char *));
 	o.side[1] = calloc((size_t)argc, sizeof(char *));
-	if (!o.side[0] || !o.side[1]) {
+	o.allow = calloc((size_t)argc, sizeof(char *));
+	if (!o.side[0] || !o.side[1] || !o.allow) {
 		rc = EXIT_RUNTIME;
 		goto out_args;
 	}
@@ -216,6 +232,8 @@ int cmd_compare(int argc, char **argv)
 		rc = compare_side_load(&c.cand, o.side[1], o.nside[1], err, sizeof(err));
 	c.th = th;
 	c.alpha = o.alpha;
+	c.allow_missing = o.allow;
+	c.nallow = o.nallow;
 	if (!rc)
 		rc = compare_run(&c, err, sizeof(err));
 	if (rc) {
@@ -235,7 +253,7 @@ int cmd_compare(int argc, char **argv)
 	}
 	if (!rc)
 		rc = compare_exit_code(&c);
-	if (rc == EXIT_REGRESSION && (o.nside[0] == 1 || o.nside[1] == 1))
+	if (rc == EXIT_REGRESSION && c.count[VERDICT_REGRESSED] && (o.nside[0] == 1 || o.nside[1] == 1))
 		fputs("nodeperf: compare: one run on a side: a whole run can shift with its host, which the\n"
 		      "  test on one run's repetitions cannot see (by up to 47% between two runs of one build\n"
 		      "  on the 2-vCPU CI VM); confirm with 3 or more interleaved runs a side (docs/compare.md,\n"
@@ -248,5 +266,6 @@ out_compare:
 out_args:
 	free(o.side[0]);
 	free(o.side[1]);
+	free(o.allow);
 	return rc;
 }

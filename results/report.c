@@ -71,6 +71,80 @@ void report_p(char *buf, size_t len, double p)
 		snprintf(buf, len, "%.3f", p);
 }
 
+void report_mde(char *buf, size_t len, double mde)
+{
+	if (isnan(mde))
+		snprintf(buf, len, "-");
+	else if (isinf(mde) || mde >= 10)
+		snprintf(buf, len, "none");
+	else
+		snprintf(buf, len, "%.1f%%", 100 * mde);
+}
+
+size_t report_gate_count(const struct comparison *c)
+{
+	return c->count[VERDICT_MISSING] + c->nproblems;
+}
+
+const char *report_gate_item(const struct comparison *c, size_t i, char *buf, size_t len,
+			     const char **allowed)
+{
+	const struct cmp_metric *m;
+	size_t k, seen = 0;
+
+	for (k = 0; k < c->nmetrics; k++) {
+		m = &c->metrics[k];
+		if (m->verdict != VERDICT_MISSING || seen++ != i)
+			continue;
+		*allowed = m->allowed_by;
+		snprintf(buf, len, "%s: in the baseline, not in the candidate%s%s", m->name,
+			 m->skip_reason ? "; its bench was skipped: " : "",
+			 m->skip_reason ? m->skip_reason : "");
+		return m->name;
+	}
+	i -= seen;
+	*allowed = c->problems[i].allowed_by;
+	snprintf(buf, len, "%s", c->problems[i].what);
+	return c->problems[i].subject;
+}
+
+void report_blind(char *buf, size_t len, const struct comparison *c)
+{
+	const struct cmp_check *ck, *worst = NULL;
+	const char *wname = NULL;
+	size_t i, j, n = 0, blind = 0;
+	char mde[REPORT_CELL];
+
+	buf[0] = '\0';
+	for (i = 0; i < c->nmetrics; i++)
+		for (j = 0; j < c->metrics[i].nchecks; j++) {
+			ck = &c->metrics[i].checks[j];
+			if (isnan(ck->mde))
+				continue;
+			n++;
+			/* blind: could not have seen a change of twice what its rule allows */
+			if (!(ck->mde <= 2 * ck->rule->change) || isinf(ck->mde)) {
+				blind++;
+				if (!worst || !(ck->mde <= worst->mde)) {
+					worst = ck;
+					wname = c->metrics[i].name;
+				}
+			}
+		}
+	if (!n)
+		return;
+	if (!blind) {
+		snprintf(buf, len, "every gated statistic could see a change of twice its rule (MDE, power %.0f%%)",
+			 100 * COMPARE_POWER);
+		return;
+	}
+	report_mde(mde, sizeof(mde), worst->mde);
+	snprintf(buf, len,
+		 "%zu of %zu gated statistics could not see a change of twice their rule (MDE at power "
+		 "%.0f%%); the least sensitive: %s %s, MDE %s",
+		 blind, n, 100 * COMPARE_POWER, wname, worst->stat, mde);
+}
+
 void report_allowed(char *buf, size_t len, const struct cmp_check *ck, const char *unit)
 {
 	const struct threshold_rule *r = ck->rule;
@@ -101,7 +175,11 @@ void report_counts(char *buf, size_t len, const struct comparison *c)
 			return;
 		n += (size_t)w;
 	}
-	snprintf(buf + n, len - n, ", %zu limit%s broken", c->nlimits, c->nlimits == 1 ? "" : "s");
+	w = snprintf(buf + n, len - n, ", %zu limit%s broken", c->nlimits, c->nlimits == 1 ? "" : "s");
+	if (w < 0 || (size_t)w >= len - n || !c->nproblems)
+		return;
+	n += (size_t)w;
+	snprintf(buf + n, len - n, ", %zu gate problem%s", c->nproblems, c->nproblems == 1 ? "" : "s");
 }
 
 const struct cfgdiff_item **report_explain(const struct comparison *c, const struct cmp_metric *m,

@@ -38,6 +38,18 @@ void report_change(char *buf, size_t len, double change);
 void report_p(char *buf, size_t len, double p);
 /* The rule: "5.0%", "off", with " max 500 ms" / " min 1.00 GB/s" when it has a limit. */
 void report_allowed(char *buf, size_t len, const struct cmp_check *ck, const char *unit);
+/* A minimum detectable effect: "12.3%", "none" (no change could be seen), "-" when not gated. */
+void report_mde(char *buf, size_t len, double mde);
+/*
+ * What fails the gate besides verdicts: the missing metrics, then the gate
+ * problems; item i (< report_gate_count) as one line into buf. Returns its
+ * subject; *allowed is the --allow-missing GLOB that excuses it, or NULL.
+ */
+size_t report_gate_count(const struct comparison *c);
+const char *report_gate_item(const struct comparison *c, size_t i, char *buf, size_t len,
+			     const char **allowed);
+/* One sentence: which gated statistics could not have seen a change twice their rule. "" when none gated. */
+void report_blind(char *buf, size_t len, const struct comparison *c);
 /* "PASS" or "FAIL" and a one-line count of verdicts. */
 const char *report_outcome(const struct comparison *c);
 void report_counts(char *buf, size_t len, const struct comparison *c);

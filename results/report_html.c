@@ -305,13 +305,13 @@ static void sides(const struct comparison *c, FILE *out)
 
 static void metrics_table(const struct comparison *c, FILE *out)
 {
-	char cell[5][REPORT_CELL];
+	char cell[6][REPORT_CELL];
 	const struct cmp_metric *m;
 	const struct cmp_check *ck;
 	size_t i, j;
 
 	fputs("<table><tr><th>metric</th><th>stat</th><th>baseline</th><th>candidate</th>"
-	      "<th>change</th><th>p</th><th>allowed</th><th>verdict</th><th>why</th></tr>\n",
+	      "<th>change</th><th>p</th><th>allowed</th><th>mde</th><th>verdict</th><th>why</th></tr>\n",
 	      out);
 	for (i = 0; i < c->nmetrics; i++) {
 		m = &c->metrics[i];
@@ -319,7 +319,7 @@ static void metrics_table(const struct comparison *c, FILE *out)
 			fputs("<tr><td><code>", out);
 			report_xml_put(out, m->name);
 			fprintf(out,
-				"</code></td><td colspan=\"6\"></td><td class=\"%s\">%s</td><td>",
+				"</code></td><td colspan=\"7\"></td><td class=\"%s\">%s</td><td>",
 				verdict_name(m->verdict), verdict_name(m->verdict));
 			report_xml_put(out, m->verdict == VERDICT_NEW ? "not in the baseline"
 				   : m->skip_reason	     ? m->skip_reason
@@ -334,6 +334,7 @@ static void metrics_table(const struct comparison *c, FILE *out)
 			report_change(cell[2], REPORT_CELL, ck->change);
 			report_p(cell[3], REPORT_CELL, ck->p);
 			report_allowed(cell[4], REPORT_CELL, ck, m->unit);
+			report_mde(cell[5], REPORT_CELL, ck->mde);
 			fputs("<tr><td><code>", out);
 			report_xml_put(out, m->name);
 			fprintf(
@@ -342,8 +343,8 @@ static void metrics_table(const struct comparison *c, FILE *out)
 			    "<td class=\"n\">%s</td><td class=\"n\">",
 			    ck->stat, cell[0], cell[1], cell[2]);
 			report_xml_put(out, cell[3]);
-			fprintf(out, "</td><td class=\"n\">%s</td><td class=\"%s\">%s%s</td><td>",
-				cell[4], verdict_class(ck->verdict, ck->limit_broken),
+			fprintf(out, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"%s\">%s%s</td><td>",
+				cell[4], cell[5], verdict_class(ck->verdict, ck->limit_broken),
 				verdict_name(ck->verdict),
 				ck->limit_broken ? ", limit broken" : "");
 			report_xml_put(out, ck->why);
@@ -386,6 +387,37 @@ static void explanations(const struct comparison *c, FILE *out)
 	}
 }
 
+/* What fails the gate besides the verdicts, and what the verdicts could not see. */
+static void gate(const struct comparison *c, FILE *out)
+{
+	const char *allowed;
+	char what[512];
+	size_t i, n = report_gate_count(c);
+
+	if (n)
+		fputs("<h2>What the gate could not check</h2>\n<ul>\n", out);
+	for (i = 0; i < n; i++) {
+		report_gate_item(c, i, what, sizeof(what), &allowed);
+		if (allowed) {
+			fputs("<li>allowed (<code>--allow-missing ", out);
+			report_xml_put(out, allowed);
+			fputs("</code>): ", out);
+		} else {
+			fputs("<li><span class=\"regressed\">fails the gate</span>: ", out);
+		}
+		report_xml_put(out, what);
+		fputs("</li>\n", out);
+	}
+	if (n)
+		fputs("</ul>\n", out);
+	report_blind(what, sizeof(what), c);
+	if (what[0]) {
+		fputs("<p>Sensitivity: ", out);
+		report_xml_put(out, what);
+		fputs(".</p>\n", out);
+	}
+}
+
 static void config(const struct comparison *c, FILE *out)
 {
 	size_t i;
@@ -425,6 +457,7 @@ int report_html(const struct comparison *c, FILE *out)
 	report_xml_put(out, c->th->path);
 	fputs("</code></p>\n", out);
 	sides(c, out);
+	gate(c, out);
 	explanations(c, out);
 	fputs("<h2>Change per statistic</h2>\n", out);
 	delta_chart(c, out);

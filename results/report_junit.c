@@ -24,13 +24,16 @@ static void property(FILE *out, const char *name, const char *val)
 
 static void properties(const struct comparison *c, FILE *out)
 {
-	char buf[256];
+	char buf[512];
 
 	fputs("  <properties>\n", out);
 	property(out, "outcome", report_outcome(c));
 	snprintf(buf, sizeof(buf), "%g", c->alpha);
 	property(out, "alpha", buf);
 	property(out, "thresholds", c->th->path);
+	report_blind(buf, sizeof(buf), c);
+	if (buf[0])
+		property(out, "sensitivity", buf);
 	report_side(buf, sizeof(buf), &c->base);
 	property(out, "baseline", buf);
 	report_node_field(buf, sizeof(buf), &c->base, "kernel/release");
@@ -113,6 +116,16 @@ static void testcase(const struct comparison *c, const struct cmp_metric *m, FIL
 	fputs(">\n", out);
 	if (m->verdict == VERDICT_REGRESSED || m->limit_broken) {
 		failure(c, m, out);
+	} else if (m->verdict == VERDICT_MISSING && !m->allowed_by) {
+		fputs("   <failure type=\"missing\" message=\"", out);
+		report_xml_put(out, m->skip_reason ? m->skip_reason : "not in the candidate");
+		fputs("\">in the baseline, not in the candidate</failure>\n", out);
+	} else if (m->verdict == VERDICT_MISSING) {
+		fputs("   <skipped message=\"missing, allowed by --allow-missing ", out);
+		report_xml_put(out, m->allowed_by);
+		fputs(": ", out);
+		report_xml_put(out, m->skip_reason ? m->skip_reason : "not in the candidate");
+		fputs("\"/>\n", out);
 	} else if (m->verdict == VERDICT_NOISY || m->verdict == VERDICT_MISSING) {
 		const struct cmp_check *ck = NULL;
 		size_t j;
@@ -139,31 +152,59 @@ static void testcase(const struct comparison *c, const struct cmp_metric *m, FIL
 	fputs("  </testcase>\n", out);
 }
 
+/* A gate problem (a partial file, a skip on one side, other parameters) as a testcase of its own. */
+static void problem_case(const struct gate_problem *p, FILE *out)
+{
+	fputs("  <testcase classname=\"nodeperf.gate\"", out);
+	attr(out, "name", p->subject);
+	fputs(">\n", out);
+	if (p->allowed_by) {
+		fputs("   <skipped message=\"allowed by --allow-missing ", out);
+		report_xml_put(out, p->allowed_by);
+		fputs(": ", out);
+		report_xml_put(out, p->what);
+		fputs("\"/>\n", out);
+	} else {
+		fputs("   <failure type=\"gate\" message=\"", out);
+		report_xml_put(out, p->what);
+		fputs("\">", out);
+		report_xml_put(out, p->what);
+		fputs("</failure>\n", out);
+	}
+	fputs("  </testcase>\n", out);
+}
+
 int report_junit(const struct comparison *c, FILE *out)
 {
-	size_t i, failures = 0, skipped = 0;
+	size_t i, failures = 0, skipped = 0, tests = c->nmetrics + c->nproblems;
 	char name[600], b[256], k[256];
 
 	for (i = 0; i < c->nmetrics; i++) {
-		failures +=
-		    c->metrics[i].verdict == VERDICT_REGRESSED || c->metrics[i].limit_broken;
-		skipped +=
-		    !(c->metrics[i].verdict == VERDICT_REGRESSED || c->metrics[i].limit_broken) &&
-		    (c->metrics[i].verdict == VERDICT_NOISY ||
-		     c->metrics[i].verdict == VERDICT_MISSING);
+		const struct cmp_metric *m = &c->metrics[i];
+		int failed = m->verdict == VERDICT_REGRESSED || m->limit_broken ||
+			     (m->verdict == VERDICT_MISSING && !m->allowed_by);
+
+		failures += failed;
+		skipped += !failed && (m->verdict == VERDICT_NOISY || m->verdict == VERDICT_MISSING);
+	}
+	for (i = 0; i < c->nproblems; i++) {
+		failures += !c->problems[i].allowed_by;
+		skipped += !!c->problems[i].allowed_by;
 	}
 	report_side(b, sizeof(b), &c->base);
 	report_side(k, sizeof(k), &c->cand);
 	snprintf(name, sizeof(name), "nodeperf compare: %s -> %s", b, k);
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", out);
 	attr(out, "name", "nodeperf compare");
-	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n", c->nmetrics,
+	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n", tests,
 		failures, skipped);
 	fputs(" <testsuite", out);
 	attr(out, "name", name);
-	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n", c->nmetrics,
+	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n", tests,
 		failures, skipped);
 	properties(c, out);
+	for (i = 0; i < c->nproblems; i++)
+		problem_case(&c->problems[i], out);
 	for (i = 0; i < c->nmetrics; i++)
 		testcase(c, &c->metrics[i], out);
 	fputs(" </testsuite>\n</testsuites>\n", out);

@@ -126,15 +126,15 @@ static void metric_rows(const struct comparison *c, FILE *out)
 	const struct cmp_check *ck;
 	size_t i, j;
 
-	fputs("| metric | stat | baseline | candidate | change | p | allowed | verdict |\n"
-	      "|---|---|--:|--:|--:|--:|--:|---|\n",
+	fputs("| metric | stat | baseline | candidate | change | p | allowed | mde | verdict |\n"
+	      "|---|---|--:|--:|--:|--:|--:|--:|---|\n",
 	      out);
 	for (i = 0; i < c->nmetrics; i++) {
 		m = &c->metrics[i];
 		if (!m->nchecks) {
 			fputs("| ", out);
 			md_code(out, m->name);
-			fprintf(out, " | - | | | | | | %s |\n", verdict_name(m->verdict));
+			fprintf(out, " | - | | | | | | | %s |\n", verdict_name(m->verdict));
 			continue;
 		}
 		for (j = 0; j < m->nchecks; j++) {
@@ -144,10 +144,11 @@ static void metric_rows(const struct comparison *c, FILE *out)
 			report_change(cell[2], REPORT_CELL, ck->change);
 			report_p(cell[3], REPORT_CELL, ck->p);
 			report_allowed(cell[4], REPORT_CELL, ck, m->unit);
+			report_mde(cell[5], REPORT_CELL, ck->mde);
 			fputs("| ", out);
 			md_code(out, m->name);
-			fprintf(out, " | %s | %s | %s | %s | %s | %s | ", ck->stat, cell[0],
-				cell[1], cell[2], cell[3], cell[4]);
+			fprintf(out, " | %s | %s | %s | %s | %s | %s | %s | ", ck->stat, cell[0],
+				cell[1], cell[2], cell[3], cell[4], cell[5]);
 			if (ck->verdict == VERDICT_REGRESSED || ck->limit_broken)
 				fprintf(out, "**%s%s** |\n", verdict_name(ck->verdict),
 					ck->limit_broken ? ", limit broken" : "");
@@ -166,17 +167,10 @@ static void notes(const struct comparison *c, FILE *out)
 
 	for (i = 0; i < c->nmetrics; i++) {
 		m = &c->metrics[i];
-		if (m->verdict == VERDICT_MISSING || m->verdict == VERDICT_NEW) {
-			fprintf(out, "- %s ", verdict_name(m->verdict));
+		if (m->verdict == VERDICT_NEW) {
+			fputs("- new ", out);
 			md_code(out, m->name);
-			fputs(m->verdict == VERDICT_NEW ? ": not in the baseline"
-							: ": not in the candidate",
-			      out);
-			if (m->skip_reason) {
-				fputs(", its bench was skipped: ", out);
-				md_put(out, m->skip_reason);
-			}
-			fputc('\n', out);
+			fputs(": not in the baseline\n", out);
 			n++;
 		}
 		for (j = 0; j < m->nchecks; j++) {
@@ -200,6 +194,37 @@ static void notes(const struct comparison *c, FILE *out)
 	}
 	if (n)
 		fputc('\n', out);
+}
+
+/* What fails the gate besides the verdicts: missing metrics and gate problems. */
+static void gate(const struct comparison *c, FILE *out)
+{
+	const char *allowed;
+	char what[512], blind[512];
+	size_t i, n = report_gate_count(c);
+
+	if (n)
+		fputs("### What the gate could not check\n\n", out);
+	for (i = 0; i < n; i++) {
+		report_gate_item(c, i, what, sizeof(what), &allowed);
+		if (allowed) {
+			fputs("- allowed (`--allow-missing ", out);
+			md_put(out, allowed);
+			fputs("`): ", out);
+		} else {
+			fputs("- **fails the gate**: ", out);
+		}
+		md_put(out, what);
+		fputc('\n', out);
+	}
+	if (n)
+		fputc('\n', out);
+	report_blind(blind, sizeof(blind), c);
+	if (blind[0]) {
+		fputs("Sensitivity: ", out);
+		md_put(out, blind);
+		fputs(".\n\n", out);
+	}
 }
 
 static void config(const struct comparison *c, FILE *out)
@@ -240,6 +265,7 @@ int report_md(const struct comparison *c, FILE *out)
 	fputs("\n\n", out);
 	side_table(c, out);
 	regressions(c, out);
+	gate(c, out);
 	fputs("### Metrics\n\n", out);
 	metric_rows(c, out);
 	notes(c, out);

@@ -9,10 +9,10 @@
 #include "results/report.h"
 #include "results/thresholds.h"
 
-enum { C_METRIC, C_STAT, C_BASE, C_CAND, C_CHANGE, C_P, C_ALLOWED, C_VERDICT, NCOL };
+enum { C_METRIC, C_STAT, C_BASE, C_CAND, C_CHANGE, C_P, C_ALLOWED, C_MDE, C_VERDICT, NCOL };
 
-static const char *const heads[NCOL] = { "metric", "stat", "baseline", "candidate",
-					 "change", "p",	   "allowed",  "verdict" };
+static const char *const heads[NCOL] = { "metric", "stat",    "baseline", "candidate", "change",
+					 "p",	   "allowed", "mde",	  "verdict" };
 
 #define RED	"\033[31m"
 #define GREEN	"\033[32m"
@@ -81,6 +81,7 @@ static size_t fill_rows(const struct comparison *c, struct row *rows)
 				strcpy(r->cell[C_CHANGE], "-");
 				strcpy(r->cell[C_P], "-");
 				strcpy(r->cell[C_ALLOWED], "-");
+				strcpy(r->cell[C_MDE], "-");
 				snprintf(r->cell[C_VERDICT], REPORT_CELL, "%s",
 					 verdict_name(m->verdict));
 				continue;
@@ -94,6 +95,7 @@ static size_t fill_rows(const struct comparison *c, struct row *rows)
 			report_change(r->cell[C_CHANGE], REPORT_CELL, ck->change);
 			report_p(r->cell[C_P], REPORT_CELL, ck->p);
 			report_allowed(r->cell[C_ALLOWED], REPORT_CELL, ck, m->unit);
+			report_mde(r->cell[C_MDE], REPORT_CELL, ck->mde);
 			snprintf(r->cell[C_VERDICT], REPORT_CELL, "%s%s", verdict_name(ck->verdict),
 				 ck->limit_broken ? ", limit broken" : "");
 		}
@@ -187,14 +189,10 @@ static size_t print_notes(const struct comparison *c, FILE *out)
 
 	for (i = 0; i < c->nmetrics; i++) {
 		m = &c->metrics[i];
-		if (m->verdict == VERDICT_MISSING || m->verdict == VERDICT_NEW)
-			n++;
-		if (m->verdict == VERDICT_MISSING)
-			fprintf(out, "missing %s: not in the candidate%s%s\n", m->name,
-				m->skip_reason ? ", its bench was skipped: " : "",
-				m->skip_reason ? m->skip_reason : "");
-		else if (m->verdict == VERDICT_NEW)
+		if (m->verdict == VERDICT_NEW) {
 			fprintf(out, "new %s: not in the baseline\n", m->name);
+			n++;
+		}
 		for (j = 0; j < m->nchecks; j++) {
 			if (m->checks[j].verdict == VERDICT_UNCHANGED && !m->checks[j].limit_broken)
 				continue;
@@ -205,6 +203,17 @@ static size_t print_notes(const struct comparison *c, FILE *out)
 		}
 		if (m->verdict == VERDICT_REGRESSED || m->limit_broken)
 			print_explain(c, m, out);
+	}
+	for (i = 0; i < report_gate_count(c); i++) {
+		char what[512];
+		const char *allowed;
+
+		report_gate_item(c, i, what, sizeof(what), &allowed);
+		if (allowed)
+			fprintf(out, "allowed (--allow-missing %s): %s\n", allowed, what);
+		else
+			fprintf(out, "gate fails: %s\n", what);
+		n++;
 	}
 	if (c->nungated) {
 		fprintf(out, "not gated (no rule): ");
@@ -238,7 +247,7 @@ static void print_cfg(const struct comparison *c, FILE *out)
 
 int report_text(const struct comparison *c, FILE *out, int colour)
 {
-	char counts[256], side[2][256], kern[2][256];
+	char counts[256], side[2][256], kern[2][256], blind[512];
 
 	report_counts(counts, sizeof(counts), c);
 	report_side(side[0], sizeof(side[0]), &c->base);
@@ -255,6 +264,9 @@ int report_text(const struct comparison *c, FILE *out, int colour)
 	fputc('\n', out);
 	if (print_notes(c, out))
 		fputc('\n', out);
+	report_blind(blind, sizeof(blind), c);
+	if (blind[0])
+		fprintf(out, "sensitivity: %s\n\n", blind);
 	print_cfg(c, out);
 	return ferror(out) ? -EIO : 0;
 }

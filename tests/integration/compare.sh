@@ -10,7 +10,8 @@ expect_exit "fixtures: a regression exits 1" 1 "$NODEPERF" compare $R base.json 
 check "text: the outcome first" sh -c "head -1 '$T/out' | grep -q '^nodeperf compare: FAIL  2 regressed, 1 noisy, 1 missing, 1 new, 1 improved, 1 unchanged, 0 limits broken'"
 check "text: regressions lead the table" sh -c "sed -n 7p '$T/out' | grep -q '^net.tcp_stream.lo .*regressed' && sed -n 8p '$T/out' | grep -q '^sched.ctxswitch .*regressed'"
 check "text: no colour when not a terminal" sh -c "! grep -q \"$(printf '\033')\" '$T/out'"
-check "text: the skip reason of a missing metric" grep -q "missing net.tcp_rr.lo.1b: not in the candidate, its bench was skipped: no network namespace support" "$T/out"
+check "text: the skip reason of a missing metric" grep -q "gate fails: net.tcp_rr.lo.1b: in the baseline, not in the candidate; its bench was skipped: no network namespace support" "$T/out"
+check "text: the MDE column and the sensitivity line" sh -c "sed -n 6p '$T/out' | grep -q ' mde ' && grep -q '^sensitivity: ' '$T/out'"
 check "text: a regression names the settings that may explain it" grep -q "kernel.release .*5.15.0-1118-azure -> 6.6.150.1-1.azl3" "$T/out"
 expect_exit "text: --color always" 1 "$NODEPERF" compare $R base.json -- cand.json cand2.json --color always
 check "text: --color always colours the verdicts" grep -q "$(printf '\033')\[1m$(printf '\033')\[31mregressed" "$T/out"
@@ -27,8 +28,8 @@ s = ET.parse(sys.argv[1]).getroot().find('testsuite')
 cases = s.findall('testcase')
 assert len(cases) == int(s.get('tests')) == 7, len(cases)
 failed = sorted(c.get('name') for c in cases if c.find('failure') is not None)
-assert failed == ['net.tcp_stream.lo', 'sched.ctxswitch'], failed
-assert int(s.get('failures')) == 2 and int(s.get('skipped')) == 2
+assert failed == ['net.tcp_rr.lo.1b', 'net.tcp_stream.lo', 'sched.ctxswitch'], failed
+assert int(s.get('failures')) == 3 and int(s.get('skipped')) == 1
 " "$T/report.xml"
 
 expect_exit "json: exit 1" 1 "$NODEPERF" compare $R base.json -- cand.json cand2.json --format json
@@ -62,12 +63,67 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 d['metrics'] = [m for m in d['metrics'] if m['name'] != 'sched.ctxswitch']
 json.dump(d, open(sys.argv[2], 'w'))" cand.json "$T/cand-less.json"
-expect_exit "missing metric: not a failure by itself" 0 "$NODEPERF" compare $R base.json -- "$T/cand-less.json" \
+expect_exit "missing metric: fails the gate by itself" 1 "$NODEPERF" compare $R base.json -- "$T/cand-less.json" \
 	--thresholds /dev/null --format json
 pycheck "missing metric: reported" "$T/out" "
 v = {m['name']: m['verdict'] for m in d['metrics']}
 assert v['sched.ctxswitch'] == 'missing' and v['mem.fault.4k'] == 'new', v
-assert len(d['ungated']) == 4, d['ungated']"
+assert len(d['ungated']) == 4, d['ungated']
+assert d['outcome'] == 'FAIL' and d['counts']['gate_failing'] == 2, d['counts']
+g = {x['subject']: x for x in d['gate']}
+assert 'not in the candidate' in g['sched.ctxswitch']['what'] and g['sched.ctxswitch']['allowed_by'] is None, g"
+expect_exit "missing metric: --allow-missing opts out, named in the report" 0 "$NODEPERF" compare $R base.json -- \
+	"$T/cand-less.json" --thresholds /dev/null --allow-missing 'sched.ctx*' --allow-missing 'net.*' --format json
+pycheck "missing metric: the allowing GLOB is named" "$T/out" "
+m = [m for m in d['metrics'] if m['name'] == 'sched.ctxswitch'][0]
+assert m['allowed_by'] == 'sched.ctx*', m
+assert d['outcome'] == 'PASS' and d['counts']['gate_failing'] == 0, d['counts']"
+for fmt in text md junit html; do
+	expect_exit "missing metric: $fmt names --allow-missing" 0 "$NODEPERF" compare $R base.json -- \
+		"$T/cand-less.json" --thresholds /dev/null --allow-missing 'sched.ctx*' --allow-missing 'net.*' --format $fmt
+	check "missing metric: $fmt report names the glob" grep -q "allow-missing sched.ctx\*" "$T/out"
+done
+
+# A pod without netns rights: 5 of the baseline's 6 metrics gone, every format says so and fails.
+$PY -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+d['metrics'] = [m for m in d['metrics'] if m['name'] == 'sched.wakeup.futex']
+json.dump(d, open(sys.argv[2], 'w'))" base.json "$T/cand-one.json"
+for fmt in text md json junit html; do
+	expect_exit "5 of 6 missing: $fmt fails" 1 "$NODEPERF" compare $R base.json -- "$T/cand-one.json" --format $fmt
+	check "5 of 6 missing: $fmt names a missing metric" grep -q "sched.ctxswitch" "$T/out"
+done
+
+# Partial candidate, a bench skipped on the baseline only, other parameters: each fails; each opt-out works.
+$PY -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+d['run']['partial'] = True
+json.dump(d, open(sys.argv[2], 'w'))" base.json "$T/partial.json"
+expect_exit "partial candidate: fails the gate" 1 "$NODEPERF" compare $R base.json -- "$T/partial.json"
+check "partial candidate: says so" grep -q "gate fails: candidate .*partial.json is partial" "$T/out"
+expect_exit "partial candidate: --allow-missing partial" 0 "$NODEPERF" compare $R base.json -- "$T/partial.json" --allow-missing partial
+$PY -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+d['skipped'] = [{'bench': 'mem.fault.4k', 'reason': 'no hugepages'}]
+json.dump(d, open(sys.argv[2], 'w'))" base.json "$T/base-skip.json"
+expect_exit "skipped on the baseline only: fails the gate" 1 "$NODEPERF" compare $R "$T/base-skip.json" -- cand.json \
+	--thresholds /dev/null --format json
+pycheck "skipped on the baseline only: the problem names the bench" "$T/out" "
+g = {x['subject']: x for x in d['gate']}
+assert 'skipped on the baseline' in g['mem.fault.4k']['what'], g"
+$PY -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+d['run']['argv'] = d['run']['argv'] + ['--reps', '3']
+json.dump(d, open(sys.argv[2], 'w'))" base.json "$T/reps3.json"
+expect_exit "other parameters: fails the gate" 1 "$NODEPERF" compare $R base.json -- "$T/reps3.json" --format json
+pycheck "other parameters: named" "$T/out" "
+g = {x['subject']: x for x in d['gate']}
+assert '--reps=3' in g['params']['what'], g"
+expect_exit "other parameters: --allow-missing params" 0 "$NODEPERF" compare $R base.json -- "$T/reps3.json" --allow-missing params
 
 printf '# SLO only\n*  p50  50%%\nsched.wakeup.futex  p99  off  max 5us\n' >"$T/slo.rules"
 expect_exit "limit: a broken limit alone exits 1" 1 "$NODEPERF" compare $R base.json -- cand.json \

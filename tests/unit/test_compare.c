@@ -4,11 +4,15 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "core/cli.h"
+#include "core/stats.h"
+#include "core/util.h"
 #include "results/compare.h"
 #include "results/configdiff.h"
 #include "results/thresholds.h"
@@ -288,8 +292,268 @@ static void test_missing_new_ungated(void **state)
 	assert_int_equal(c.metrics[1].verdict, VERDICT_NEW);
 	assert_int_equal(c.nungated, 1);
 	assert_string_equal(c.ungated[0], "sched.shared");
+	/* a metric of the baseline that the candidate lacks fails the gate */
+	assert_int_equal(c.nfailing, 1);
+	assert_null(c.metrics[0].allowed_by);
+	assert_int_equal(compare_exit_code(&c), EXIT_REGRESSION);
+	compare_release(&c);
+	thresholds_free(t);
+}
+
+/* A comparison of b against k under "* p50 5%" with the given --allow-missing GLOBs. */
+static void compare_allow(struct comparison *c, struct result **b, size_t nb, struct result **k,
+			  size_t nk, char **allow, size_t nallow, struct thresholds *t)
+{
+	char err[256];
+
+	memset(c, 0, sizeof(*c));
+	c->alpha = COMPARE_ALPHA;
+	c->th = t;
+	c->allow_missing = allow;
+	c->nallow = nallow;
+	side(&c->base, b, nb);
+	side(&c->cand, k, nk);
+	assert_int_equal(compare_run(c, err, sizeof(err)), 0);
+}
+
+static void test_allow_missing(void **state)
+{
+	const double v[] = { 1, 2, 3, 4, 5 };
+	struct thresholds *t = rules("* p50 5%\n");
+	char *allow[] = { "net.*" };
+	struct comparison c;
+	struct result *b, *k;
+
+	(void)state;
+	b = run("a", "sched.x", "ns", BETTER_LOWER, v, 5);
+	k = run("b", "sched.x", "ns", BETTER_LOWER, v, 5);
+	assert_non_null(result_add_metric(b, "net.udp_rr.veth", "ns", BETTER_LOWER));
+	compare_allow(&c, &b, 1, &k, 1, allow, 1, t);
+	assert_int_equal(c.count[VERDICT_MISSING], 1);
+	assert_int_equal(c.nmissing_allowed, 1);
+	assert_int_equal(c.nfailing, 0);
+	assert_string_equal(c.metrics[1].name, "net.udp_rr.veth");
+	assert_int_equal(c.metrics[1].verdict, VERDICT_MISSING);
+	assert_string_equal(c.metrics[1].allowed_by, "net.*");
 	assert_int_equal(compare_exit_code(&c), 0);
 	compare_release(&c);
+	thresholds_free(t);
+}
+
+static void test_partial_fails(void **state)
+{
+	const double v[] = { 1, 2, 3, 4, 5 };
+	struct thresholds *t = rules("* p50 5%\n");
+	char *allow[] = { "partial" };
+	struct comparison c;
+	struct result *b, *k;
+	int pass;
+
+	(void)state;
+	for (pass = 0; pass < 2; pass++) {
+		b = run("a", "sched.x", "ns", BETTER_LOWER, v, 5);
+		k = run("b", "sched.x", "ns", BETTER_LOWER, v, 5);
+		k->partial = 1;
+		compare_allow(&c, &b, 1, &k, 1, allow, (size_t)pass, t);
+		assert_int_equal(c.nproblems, 1);
+		assert_string_equal(c.problems[0].subject, "partial");
+		assert_non_null(strstr(c.problems[0].what, "run0.json is partial"));
+		assert_int_equal(compare_exit_code(&c), pass ? 0 : EXIT_REGRESSION);
+		compare_release(&c);
+	}
+	thresholds_free(t);
+}
+
+static void test_skipped_on_baseline_only(void **state)
+{
+	const double v[] = { 1, 2, 3, 4, 5 };
+	struct thresholds *t = rules("* p50 5%\n");
+	struct comparison c;
+	struct result *b, *k;
+
+	(void)state;
+	b = run("a", "sched.x", "ns", BETTER_LOWER, v, 5);
+	k = run("b", "sched.x", "ns", BETTER_LOWER, v, 5);
+	assert_int_equal(result_add_skip(b, "net.udp_rr", "no netns rights"), 0);
+	assert_non_null(result_add_metric(k, "net.udp_rr.lo", "ns", BETTER_LOWER));
+	assert_int_equal(result_add_skip(b, "probes", "no BPF"), 0);
+	compare_allow(&c, &b, 1, &k, 1, NULL, 0, t);
+	assert_int_equal(c.nproblems, 2);
+	assert_string_equal(c.problems[0].subject, "net.udp_rr");
+	assert_non_null(strstr(c.problems[0].what, "skipped on the baseline"));
+	assert_string_equal(c.problems[1].subject, "probes");
+	assert_int_equal(c.nfailing, 2);
+	assert_int_equal(compare_exit_code(&c), EXIT_REGRESSION);
+	compare_release(&c);
+	thresholds_free(t);
+}
+
+static void test_params_differ(void **state)
+{
+	const double v[] = { 1, 2, 3, 4, 5 };
+	struct thresholds *t = rules("* p50 5%\n");
+	char *const argv_b[] = { "run", "--reps", "5", "--label", "a", "--tune", "net.x=1" };
+	char *const argv_k[] = { "run", "--reps=9", "--label", "b" };
+	char *const argv_same[] = { "run", "--label", "c", "--reps", "5", "--out", "x.json" };
+	struct comparison c;
+	struct result *b, *k;
+
+	(void)state;
+	b = run("a", "sched.x", "ns", BETTER_LOWER, v, 5);
+	k = run("b", "sched.x", "ns", BETTER_LOWER, v, 5);
+	assert_int_equal(result_set_argv(b, 7, argv_b), 0);
+	assert_int_equal(result_set_argv(k, 4, argv_k), 0);
+	compare_allow(&c, &b, 1, &k, 1, NULL, 0, t);
+	assert_int_equal(c.nproblems, 1);
+	assert_string_equal(c.problems[0].subject, "params");
+	assert_non_null(strstr(c.problems[0].what, "--reps=5"));
+	assert_non_null(strstr(c.problems[0].what, "--reps=9"));
+	assert_int_equal(compare_exit_code(&c), EXIT_REGRESSION);
+	compare_release(&c);
+	/* label, out and tune (the treatment of `profile tune`) are not measurement parameters */
+	b = run("a", "sched.x", "ns", BETTER_LOWER, v, 5);
+	k = run("b", "sched.x", "ns", BETTER_LOWER, v, 5);
+	assert_int_equal(result_set_argv(b, 7, argv_b), 0);
+	assert_int_equal(result_set_argv(k, 7, argv_same), 0);
+	compare_allow(&c, &b, 1, &k, 1, NULL, 0, t);
+	assert_int_equal(c.nproblems, 0);
+	assert_int_equal(compare_exit_code(&c), 0);
+	compare_release(&c);
+	/* another suite is another measurement */
+	b = run("a", "sched.x", "ns", BETTER_LOWER, v, 5);
+	k = run("b", "sched.x", "ns", BETTER_LOWER, v, 5);
+	b->suite = strdup("quick");
+	k->suite = strdup("standard");
+	compare_allow(&c, &b, 1, &k, 1, NULL, 0, t);
+	assert_int_equal(c.nproblems, 1);
+	assert_non_null(strstr(c.problems[0].what, "suite=standard"));
+	compare_release(&c);
+	thresholds_free(t);
+}
+
+/* A node of the candidate pool that lacks a metric the rest of the pool and the baseline have. */
+static void test_pool_gap(void **state)
+{
+	const double v[] = { 1, 2, 3, 4, 5 };
+	struct thresholds *t = rules("* p50 5%\n");
+	char *allow[] = { "net.*" };
+	struct result *b[1], *k[2];
+	struct comparison c;
+	int pass;
+
+	(void)state;
+	for (pass = 0; pass < 2; pass++) {
+		b[0] = run("a", "sched.x", "ns", BETTER_LOWER, v, 5);
+		k[0] = run("b", "sched.x", "ns", BETTER_LOWER, v, 5);
+		k[1] = run("b", "sched.x", "ns", BETTER_LOWER, v, 5);
+		assert_non_null(result_add_metric(b[0], "net.y", "ns", BETTER_LOWER));
+		assert_non_null(result_add_metric(k[0], "net.y", "ns", BETTER_LOWER));
+		compare_allow(&c, b, 1, k, 2, allow, (size_t)pass, t);
+		assert_int_equal(c.count[VERDICT_MISSING], 0);
+		assert_int_equal(c.nproblems, (size_t)!pass);
+		if (!pass) {
+			assert_non_null(strstr(c.problems[0].what, "run1.json lacks 1 metric"));
+			assert_string_equal(c.problems[0].subject, "net.y");
+		}
+		assert_int_equal(compare_exit_code(&c), pass ? 0 : EXIT_REGRESSION);
+		compare_release(&c);
+	}
+	thresholds_free(t);
+}
+
+/* xorshift64* and Box-Muller: normal noise with a fixed seed */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static double uniform(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return ((double)((rng_state * 0x2545f4914f6cdd1dull) >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double normal(void)
+{
+	return sqrt(-2 * log(uniform())) * cos(2 * M_PI * uniform());
+}
+
+/* The power of the Mann-Whitney test at shift d, by simulation. */
+static double mw_power(double sigma, size_t nb, size_t nk, double d, int trials)
+{
+	double b[64], k[64];
+	struct mw_result mw;
+	int hits = 0, t;
+	size_t i;
+
+	for (t = 0; t < trials; t++) {
+		for (i = 0; i < nb; i++)
+			b[i] = 1 + sigma * normal();
+		for (i = 0; i < nk; i++)
+			k[i] = 1 + d + sigma * normal();
+		assert_int_equal(stats_mann_whitney(b, nb, k, nk, &mw), 0);
+		hits += mw.p < COMPARE_ALPHA;
+	}
+	return (double)hits / trials;
+}
+
+/* The MDE formula against brute force: the simulated power at the MDE is about 0.8. */
+static void test_mde_against_simulation(void **state)
+{
+	static const struct {
+		size_t nb, nk;
+		double sigma;
+	} cases[] = { { 5, 5, 0.03 }, { 9, 9, 0.05 }, { 15, 15, 0.02 }, { 15, 45, 0.04 }, { 30, 30, 0.1 } };
+	double mde, power;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		mde = compare_mde(cases[i].sigma, cases[i].nb, cases[i].nk, COMPARE_ALPHA, COMPARE_POWER);
+		power = mw_power(cases[i].sigma, cases[i].nb, cases[i].nk, mde, 4000);
+		print_message("mde n=%zu/%zu sigma=%.2f: %.4f, simulated power %.3f\n", cases[i].nb,
+			      cases[i].nk, cases[i].sigma, mde, power);
+		assert_true(power > 0.75 && power < 0.88);
+		/* and a change half as large is seen far less often */
+		assert_true(mw_power(cases[i].sigma, cases[i].nb, cases[i].nk, mde / 2, 2000) < 0.45);
+	}
+	/* 3 against 3: no arrangement reaches p < 0.05 (2 / C(6, 3) = 0.1) */
+	assert_true(isinf(compare_mde(0.01, 3, 3, COMPARE_ALPHA, COMPARE_POWER)));
+	assert_float_equal(stats_mw_min_p(3, 3), 0.1, 1e-12);
+	assert_float_equal(stats_mw_min_p(5, 5), 2.0 / 252, 1e-12);
+}
+
+/* A whole check at its reported MDE is called regressed about as often as the power says. */
+static void test_check_mde_simulated(void **state)
+{
+	double b[9], k[9], mde = 0;
+	struct thresholds *t = rules("* p50 5%\n");
+	struct cmp_check ck = { .stat = "p50" };
+	int trials = 2000, hits = 0, i;
+	size_t j;
+
+	(void)state;
+	ck.rule = thresholds_match(t, "x.y", "p50");
+	/* the MDE the check reports for noise of 3% with 9 repetitions a side */
+	for (i = 0; i < 200; i++) {
+		for (j = 0; j < 9; j++) {
+			b[j] = 1 + 0.03 * normal();
+			k[j] = 1 + 0.03 * normal();
+		}
+		assert_int_equal(compare_check(&ck, b, 9, k, 9, BETTER_LOWER, COMPARE_ALPHA), 0);
+		if (isfinite(ck.mde))
+			mde += ck.mde / 200;
+	}
+	assert_true(mde > 0.05 && mde < 0.2);
+	for (i = 0; i < trials; i++) {
+		for (j = 0; j < 9; j++) {
+			b[j] = 1 + 0.03 * normal();
+			k[j] = 1 + mde + 0.03 * normal();
+		}
+		assert_int_equal(compare_check(&ck, b, 9, k, 9, BETTER_LOWER, COMPARE_ALPHA), 0);
+		hits += ck.verdict == VERDICT_REGRESSED;
+	}
+	print_message("check mde %.4f: regressed in %d of %d\n", mde, hits, trials);
+	assert_true(hits > trials * 0.7 && hits < trials * 0.92);
 	thresholds_free(t);
 }
 
@@ -359,6 +623,13 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_pooled_sides),
 		cmocka_unit_test(test_missing_new_ungated),
+		cmocka_unit_test(test_allow_missing),
+		cmocka_unit_test(test_partial_fails),
+		cmocka_unit_test(test_skipped_on_baseline_only),
+		cmocka_unit_test(test_params_differ),
+		cmocka_unit_test(test_pool_gap),
+		cmocka_unit_test(test_mde_against_simulation),
+		cmocka_unit_test(test_check_mde_simulated),
 		cmocka_unit_test(test_unit_mismatch),
 		cmocka_unit_test(test_limit_unit_mismatch),
 		cmocka_unit_test(test_verdict_names),
