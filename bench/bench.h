@@ -47,6 +47,12 @@ struct bench_ctx {
 	const char *bench_name;
 	unsigned bench_idx, nbenches;
 	double started_s, eta_total_s;
+	/*
+	 * run --rounds: this is round `round` (0-based) of `rounds`; reps and
+	 * warmup_s are this round's share of the suite's, so a bench that
+	 * sizes its work by itself (a count per run) should take 1/rounds of it.
+	 */
+	unsigned round, rounds;
 };
 
 #define BENCH_MAX_PROBES 8

@@ -259,11 +259,12 @@ static int mkdir_p(const char *path)
 
 unsigned ctr_suite_count(const struct bench_ctx *ctx)
 {
-	if (ctx->suite & SUITE_FULL)
-		return 200;
-	if (ctx->suite & SUITE_STANDARD)
-		return 100;
-	return 20;
+	unsigned n = ctx->suite & SUITE_FULL ? 200 : ctx->suite & SUITE_STANDARD ? 100 : 20;
+	unsigned rounds = ctx->rounds > 1 ? ctx->rounds : 1;
+
+	/* run --rounds: each round takes its share, so the suite's wall time does not grow */
+	n = (n + rounds - 1) / rounds;
+	return n > ctx->reps ? n : ctx->reps;
 }
 
 /* Set up a runtime's scratch dir, bundles and cleanup. NULL with why. */

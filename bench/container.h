@@ -23,7 +23,10 @@ int ctr_wait(pid_t pid, int timeout_ms, int *status);
 /* Kill the processes of and remove every cgroup (any hierarchy, depth <= 3) whose name starts with prefix. */
 void ctr_remove_cgroups(const char *prefix);
 struct bench_ctx;
-/* Containers per repetition of the suite: quick 20, standard 100, full 200. */
+/*
+ * Containers per run of the bench: quick 20, standard 100, full 200, split over
+ * the rounds of run --rounds (at least ctx->reps).
+ */
 unsigned ctr_suite_count(const struct bench_ctx *ctx);
 /*
  * Metric name (ns, lower better) from one histogram per repetition (empty

@@ -316,7 +316,7 @@ static int side_consistent(const struct cmp_side *s, const struct metric *ref, c
 /*
  * The repetitions of stat of metric name over every file of s (malloc'd; *n
  * may be 0), leaving out those the disturbance rule (core/disturb.h) calls
- * disturbed: *ndist of them, the first one's reason in why.
+ * disturbed: *ndist of them, the first one's reason in why. ndist NULL: all.
  */
 static double *side_reps(const struct cmp_side *s, const char *name, const char *stat, size_t *n,
 			 size_t *ndist, char *why, size_t whylen)
@@ -342,7 +342,7 @@ static double *side_reps(const struct cmp_side *s, const char *name, const char 
 		}
 		v = nv;
 		for (j = 0; j < rs->n; j++) {
-			e = rs->n == m->nenv ? metric_rep_env(m, j) : NULL;
+			e = ndist && rs->n == m->nenv ? metric_rep_env(m, j) : NULL;
 			if (e && rep_env_disturbed(e, !*ndist ? why : NULL, whylen)) {
 				++*ndist;
 				continue;
@@ -412,6 +412,32 @@ static void disturbed_why(struct cmp_check *ck, const char *dwhy)
 	str_copy(ck->why, why, sizeof(ck->why));
 }
 
+/*
+ * A limit (an SLO, a GPU floor) is a health verdict: when every repetition of
+ * the candidate was disturbed it is held against them all rather than not at
+ * all, and the check says so.
+ */
+static int limit_on_disturbed(const struct comparison *c, const struct cmp_metric *cm,
+			      struct cmp_check *ck)
+{
+	const struct threshold_rule *r = ck->rule;
+	char why[sizeof(ck->why) + 64];
+	double *v, med;
+	size_t n;
+
+	v = side_reps(&c->cand, cm->name, ck->stat, &n, NULL, NULL, 0);
+	if (!v)
+		return -ENOMEM;
+	med = n ? stats_median(v, n) : NAN;
+	free(v);
+	if (isnan(med))
+		return 0;
+	ck->limit_broken = r->limit == LIMIT_MAX ? med > r->limit_value : med < r->limit_value;
+	snprintf(why, sizeof(why), "%s; the limit held against the disturbed repetitions", ck->why);
+	str_copy(ck->why, why, sizeof(ck->why));
+	return 0;
+}
+
 static int metric_checks(struct comparison *c, struct cmp_metric *cm, const char **stats,
 			 size_t nstats, const char *path, char *err, size_t len)
 {
@@ -445,6 +471,10 @@ static int metric_checks(struct comparison *c, struct cmp_metric *cm, const char
 		c->ndisturbed += ck->ndist_base + ck->ndist_cand;
 		if (ck->ndist_base + ck->ndist_cand)
 			disturbed_why(ck, dwhy);
+		if (r->limit != LIMIT_NONE && !nk && ck->ndist_cand)
+			rc = limit_on_disturbed(c, cm, ck);
+		if (rc)
+			break;
 		cm->nchecks++;
 		if (ck->verdict < cm->verdict)
 			cm->verdict = ck->verdict;
@@ -778,6 +808,35 @@ static int param_problems(struct comparison *c)
 	return rc;
 }
 
+/*
+ * A side whose repetitions were mostly disturbed leaves every verdict noisy:
+ * a gate on it would pass whatever it measured. More than half disturbed
+ * fails the gate (subject "disturbed").
+ */
+static int disturbed_problems(struct comparison *c)
+{
+	size_t i, j, dist[2] = { 0, 0 }, all[2] = { 0, 0 }, s;
+	const struct cmp_check *ck;
+	int rc = 0;
+
+	for (i = 0; i < c->nmetrics; i++)
+		for (j = 0; j < c->metrics[i].nchecks; j++) {
+			ck = &c->metrics[i].checks[j];
+			dist[0] += ck->ndist_base;
+			dist[1] += ck->ndist_cand;
+			all[0] += ck->ndist_base + ck->nbase;
+			all[1] += ck->ndist_cand + ck->ncand;
+		}
+	for (s = 0; s < 2 && !rc; s++)
+		if (all[s] && dist[s] * COMPARE_DISTURBED_DEN > all[s] * COMPARE_DISTURBED_NUM)
+			rc = add_problem(c, "disturbed",
+					 "%zu of %zu repetitions of the %s were disturbed (other processes, "
+					 "steal, throttling, major faults; docs/compare.md): its verdicts "
+					 "are noisy, so the gate cannot vouch for it; run again on a quiet node",
+					 dist[s], all[s], s ? "candidate" : "baseline");
+	return rc;
+}
+
 static int find_problems(struct comparison *c, char **names, size_t n)
 {
 	size_t i;
@@ -797,6 +856,8 @@ static int find_problems(struct comparison *c, char **names, size_t n)
 		rc = gap_problems(c, &c->cand, names, n);
 	if (!rc)
 		rc = param_problems(c);
+	if (!rc)
+		rc = disturbed_problems(c);
 	if (rc)
 		return rc;
 	for (i = 0; i < c->nmetrics; i++)

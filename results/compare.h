@@ -12,6 +12,9 @@ struct cfgdiff;
 
 #define COMPARE_ALPHA	 0.05
 #define COMPARE_POWER	 0.8
+/* more than NUM/DEN of a side's repetitions disturbed: a gate problem ("disturbed") */
+#define COMPARE_DISTURBED_NUM 1
+#define COMPARE_DISTURBED_DEN 2
 #define COMPARE_MIN_REPS 3 /* fewer repetitions on a side: noisy */
 /*
  * Repetitions of a side spread (range / median) wider than COMPARE_WIDE_FACTOR

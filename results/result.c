@@ -23,6 +23,32 @@ static const unsigned stat_order[] = { 0, 3, 4, 5, 6, 7 };
 
 static const char *const metric_units[] = { "ns", "B/s", "ops/s", "B", "count", "ratio", "%" };
 
+/* The number fields of struct rep_env, in the order "disturbance" lists them (after "round"). */
+static const struct {
+	const char *key;
+	size_t off;
+	int count;		/* a count: written as an integer when whole */
+} env_fields[] = {
+	{ "wall_s", offsetof(struct rep_env, wall_s), 0 },
+	{ "steal_s", offsetof(struct rep_env, steal_s), 0 },
+	{ "other_cpu_s", offsetof(struct rep_env, other_cpu_s), 0 },
+	{ "throttled_s", offsetof(struct rep_env, throttled_s), 0 },
+	{ "invol_csw", offsetof(struct rep_env, invol_csw), 1 },
+	{ "irq", offsetof(struct rep_env, irq), 1 },
+	{ "softirq", offsetof(struct rep_env, softirq), 1 },
+	{ "major_faults", offsetof(struct rep_env, major_faults), 1 },
+};
+
+static double *env_field(struct rep_env *e, size_t i)
+{
+	return (double *)((char *)e + env_fields[i].off);
+}
+
+static double env_val(const struct rep_env *e, size_t i)
+{
+	return *env_field((struct rep_env *)e, i);
+}
+
 static double *stat_ptr(struct metric *m, size_t i)
 {
 	double *const p[] = { &m->min, &m->mean, &m->stddev, &m->p50, &m->p90, &m->p99,
@@ -90,6 +116,7 @@ static void metric_release(struct metric *m)
 		hist_free(m->hist);
 	json_decref(m->probes);
 	json_decref(m->params);
+	free(m->env);
 }
 
 static void argv_free(struct result *r)
@@ -115,6 +142,7 @@ void result_free(struct result *r)
 	free(r->suite);
 	free(r->started);
 	argv_free(r);
+	json_decref(r->order);
 	json_decref(r->node);
 	json_decref(r->config);
 	for (i = 0; i < r->nmetrics; i++)
@@ -225,10 +253,125 @@ const struct metric *result_find_metric(const struct result *r, const char *name
 {
 	size_t i;
 
-	for (i = 0; i < r->nmetrics; i++)
+	for (i = r->nmetrics; i-- > 0;)
 		if (!strcmp(r->metrics[i].name, name))
 			return &r->metrics[i];
 	return NULL;
+}
+
+size_t metric_nreps_n(const struct metric *m)
+{
+	return m->nreps ? m->reps[0].n : 0;
+}
+
+const struct rep_env *metric_rep_env(const struct metric *m, size_t i)
+{
+	return m->env && i < m->nenv ? &m->env[i] : NULL;
+}
+
+int metric_set_env(struct metric *m, const struct rep_env *env, size_t n)
+{
+	struct rep_env *e = NULL;
+
+	if (n) {
+		e = reallocarray(NULL, n, sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		memcpy(e, env, n * sizeof(*e));
+	}
+	free(m->env);
+	m->env = e;
+	m->nenv = n;
+	return 0;
+}
+
+int metric_merge(struct metric *dst, const struct metric *src, char *why, size_t len)
+{
+	size_t n0 = metric_nreps_n(dst), n1 = metric_nreps_n(src), i;
+	double *nv[RESULT_MAX_REPSTATS] = { 0 };
+	struct rep_env *env = NULL;
+	struct hist *h = NULL;
+	const struct rep_series *ss;
+
+	if (strcmp(dst->name, src->name) != 0 || strcmp(dst->unit, src->unit) != 0 || dst->better != src->better) {
+		seterr(why, len, "%s (%s, %s) and %s (%s, %s) are not the same measurement", dst->name, dst->unit,
+		       dst->better == BETTER_HIGHER ? "higher" : "lower", src->name, src->unit,
+		       src->better == BETTER_HIGHER ? "higher" : "lower");
+		return -EINVAL;
+	}
+	if (dst->nreps != src->nreps || !dst->hist != !src->hist) {
+		seterr(why, len, "%s: the rounds recorded different statistics", dst->name);
+		return -EINVAL;
+	}
+	for (i = 0; i < dst->nreps; i++) {
+		ss = metric_reps(src, dst->reps[i].stat);
+		if (!ss || ss->n != n1 || dst->reps[i].n != n0) {
+			seterr(why, len, "%s: the rounds recorded different statistics", dst->name);
+			return -EINVAL;
+		}
+	}
+	/* allocate everything first: a failure leaves dst as it was */
+	for (i = 0; i < dst->nreps; i++)
+		if (!(nv[i] = reallocarray(NULL, n0 + n1 ? n0 + n1 : 1, sizeof(double))))
+			goto oom;
+	if (dst->nenv == n0 && src->nenv == n1 && n0 + n1 &&
+	    !(env = reallocarray(NULL, n0 + n1, sizeof(*env))))
+		goto oom;
+	if (dst->hist && !(h = hist_new()))
+		goto oom;
+
+	for (i = 0; i < dst->nreps; i++) {
+		ss = metric_reps(src, dst->reps[i].stat);
+		memcpy(nv[i], dst->reps[i].v, n0 * sizeof(double));
+		memcpy(nv[i] + n0, ss->v, n1 * sizeof(double));
+		free(dst->reps[i].v);
+		dst->reps[i].v = nv[i];
+		dst->reps[i].n = n0 + n1;
+	}
+	if (env) {
+		memcpy(env, dst->env, n0 * sizeof(*env));
+		memcpy(env + n0, src->env, n1 * sizeof(*env));
+	}
+	/* one side without environments: none can be told per repetition */
+	free(dst->env);
+	dst->env = env;
+	dst->nenv = env ? n0 + n1 : 0;
+	dst->env_bench_scope |= src->env_bench_scope;
+	if (h) {
+		hist_merge(h, dst->hist);
+		hist_merge(h, src->hist);
+		metric_set_hist(dst, h);
+	} else if ((ss = metric_reps(dst, "mean"))) {
+		metric_set_values(dst, ss->v, ss->n);
+	}
+	if (json_is_integer(json_object_get(dst->params, "reps_done")))
+		json_object_set_new(dst->params, "reps_done", json_integer((json_int_t)(n0 + n1)));
+	return 0;
+oom:
+	for (i = 0; i < RESULT_MAX_REPSTATS; i++)
+		free(nv[i]);
+	free(env);
+	seterr(why, len, "%s", strerror(ENOMEM));
+	return -ENOMEM;
+}
+
+void result_remove_metric(struct result *r, size_t i)
+{
+	if (i >= r->nmetrics)
+		return;
+	metric_release(&r->metrics[i]);
+	memmove(&r->metrics[i], &r->metrics[i + 1], (r->nmetrics - i - 1) * sizeof(r->metrics[0]));
+	r->nmetrics--;
+}
+
+void result_remove_skip(struct result *r, size_t i)
+{
+	if (i >= r->nskipped)
+		return;
+	free(r->skipped[i].bench);
+	free(r->skipped[i].reason);
+	memmove(&r->skipped[i], &r->skipped[i + 1], (r->nskipped - i - 1) * sizeof(r->skipped[0]));
+	r->nskipped--;
 }
 
 int result_add_skip(struct result *r, const char *bench, const char *reason)
@@ -331,6 +474,17 @@ static const char *metric_check(const struct metric *m, char *why, size_t len)
 				seterr(why, len, "%s[%zu] is not a finite number", m->reps[i].stat, j);
 				return "reps";
 			}
+	if (m->nenv && m->nenv != metric_nreps_n(m)) {
+		seterr(why, len, "has %zu repetitions but the metric has %zu", m->nenv, metric_nreps_n(m));
+		return "disturbance";
+	}
+	for (i = 0; i < m->nenv; i++)
+		for (j = 0; j < ARRAY_SIZE(env_fields); j++)
+			if (!isfinite(env_val(&m->env[i], j)) || env_val(&m->env[i], j) < 0) {
+				seterr(why, len, "%s[%zu] is %g, not a finite number >= 0", env_fields[j].key, i,
+				       env_val(&m->env[i], j));
+				return "disturbance";
+			}
 	if (m->hist && m->hist->count != m->n) {
 		seterr(why, len, "is %llu but the histogram holds %llu values",
 		       (unsigned long long)m->n, (unsigned long long)m->hist->count);
@@ -361,6 +515,14 @@ static int result_check(const struct result *r, char *why, size_t len)
 	}
 	if (!isfinite(r->duration_s) || r->duration_s < 0) {
 		seterr(why, len, "run.duration_s: %g is not a finite number >= 0", r->duration_s);
+		return -EINVAL;
+	}
+	if (r->order && !json_is_array(r->order)) {
+		seterr(why, len, "run.order: not an array");
+		return -EINVAL;
+	}
+	if (r->has_seed && r->seed > INT64_MAX) {
+		seterr(why, len, "run.seed: %llu does not fit a JSON integer", (unsigned long long)r->seed);
 		return -EINVAL;
 	}
 	for (i = 0; i < r->nmetrics; i++) {
@@ -417,6 +579,35 @@ static json_t *reps_to_json(const struct metric *m)
 	return o;
 }
 
+/* {"round": [..], "wall_s": [..], ...}: one value per repetition; "scope": "bench" when spread. */
+static json_t *env_to_json(const struct metric *m)
+{
+	json_t *o = json_object(), *a = json_array();
+	int err = !o || !a;
+	size_t i, j;
+
+	for (i = 0; !err && i < m->nenv; i++)
+		err = json_array_append_new(a, json_integer(m->env[i].round));
+	err |= json_object_set_new(o, "round", a);
+	for (j = 0; !err && j < ARRAY_SIZE(env_fields); j++) {
+		a = json_array();
+		for (i = 0; a && !err && i < m->nenv; i++) {
+			double v = env_val(&m->env[i], j);
+
+			err = json_array_append_new(a, env_fields[j].count && v == floor(v) && v < 9e15
+							       ? json_integer((json_int_t)v) : json_real(v));
+		}
+		err |= json_object_set_new(o, env_fields[j].key, a);
+	}
+	if (!err && m->env_bench_scope)
+		err = json_object_set_new(o, "scope", json_string("bench"));
+	if (err) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static json_t *metric_to_json(const struct metric *m)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "name", m->name, "unit", m->unit,
@@ -429,6 +620,8 @@ static json_t *metric_to_json(const struct metric *m)
 		err = json_object_set_new(o, stat_keys[i], json_real(stat_val(m, i)));
 	if (!err)
 		err = json_object_set_new(o, "reps", reps_to_json(m));
+	if (!err && m->nenv)
+		err = json_object_set_new(o, "disturbance", env_to_json(m));
 	if (!err && m->hist)
 		err = json_object_set_new(o, "hist", result_hist_to_json(m->hist));
 	if (!err && m->params)
@@ -474,13 +667,16 @@ static json_t *to_json(const struct result *r)
 		return NULL;
 	}
 	/* json_pack releases every "o" argument, also when it fails. */
-	return json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s?, s:s, s:s, s:f, s:o, s:o*}, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s?, s:s, s:s, s:f, s:o, s:o*, s:o*, s:o*, s:o*}, s:o, s:o, s:o, s:o, s:o}",
 			 "schema", RESULT_SCHEMA,
 			 "tool", "name", "nodeperf", "version", r->tool_version,
 			 "run", "id", r->run_id, "label", r->label, "suite", r->suite,
 			 "started", r->started, "duration_s", r->duration_s,
 			 "argv", strings_to_json(r->argv, r->argc),
 			 "partial", r->partial ? json_true() : NULL,
+			 "rounds", r->rounds ? json_integer(r->rounds) : NULL,
+			 "seed", r->has_seed ? json_integer((json_int_t)r->seed) : NULL,
+			 "order", r->order ? json_incref(r->order) : NULL,
 			 "node", r->node ? json_incref(r->node) : json_object(),
 			 "config", r->config ? json_incref(r->config) : json_object(),
 			 "metrics", metrics,
@@ -973,6 +1169,50 @@ static int read_argv(struct rd *c, json_t *a, struct result *r)
 	return ret;
 }
 
+/* run.rounds, run.seed, run.order (run --rounds): optional, at the current path "run". */
+static int read_rounds(struct rd *c, json_t *run, struct result *r)
+{
+	json_t *v, *round, *name;
+	uint64_t u = 0;
+	size_t i, j;
+	int ret;
+
+	if ((ret = get_uint(c, run, "rounds", F_OPT, &u)))
+		return ret;
+	if (json_object_get(run, "rounds")) {
+		if (u < 1 || u > 1000)
+			return fail_at(c, "rounds", "expected 1 to 1000 rounds, not %llu", (unsigned long long)u);
+		r->rounds = (unsigned)u;
+	}
+	if ((ret = get_uint(c, run, "seed", F_OPT, &r->seed)))
+		return ret;
+	r->has_seed = json_object_get(run, "seed") != NULL;
+	if ((ret = fetch(c, run, "order", JSON_ARRAY, F_OPT, &v)) || !v)
+		return ret;
+	/* an interrupted run lists the rounds it began */
+	if (r->rounds && json_array_size(v) > r->rounds)
+		return fail_at(c, "order", "lists %zu rounds but rounds is %u", json_array_size(v), r->rounds);
+	push_key(c, "order");
+	json_array_foreach(v, i, round) {
+		push_idx(c, i);
+		ret = expect(c, round, JSON_ARRAY, 0);
+		json_array_foreach(round, j, name) {
+			if (ret)
+				break;
+			push_idx(c, j);
+			ret = expect(c, name, JSON_STRING, 0);
+			pop(c);
+		}
+		pop(c);
+		if (ret)
+			break;
+	}
+	pop(c);
+	if (!ret)
+		r->order = json_incref(v);
+	return ret;
+}
+
 static int read_run(struct rd *c, json_t *root, struct result *r)
 {
 	json_t *run, *v;
@@ -991,8 +1231,11 @@ static int read_run(struct rd *c, json_t *root, struct result *r)
 	    (ret = fetch(c, run, "partial", JSON_TRUE, F_OPT, &v)))
 		goto out;
 	r->partial = json_is_true(v);
-	if (!rfc3339_ok(r->started))
+	if (!rfc3339_ok(r->started)) {
 		ret = fail_at(c, "started", "expected an RFC 3339 date-time");
+		goto out;
+	}
+	ret = read_rounds(c, run, r);
 out:
 	pop(c);
 	return ret;
@@ -1122,6 +1365,71 @@ out:
 	return ret;
 }
 
+/*
+ * metric.disturbance: every field an array with one value per repetition
+ * (the length of the metric's reps series, read before).
+ */
+static int read_env(struct rd *c, json_t *o, struct metric *m)
+{
+	size_t n = metric_nreps_n(m), i, j;
+	json_t *a, *v;
+	int ret = 0;
+
+	push_key(c, "disturbance");
+	if ((ret = fetch(c, o, "scope", JSON_STRING, F_OPT, &v)))
+		goto out;
+	if (v && strcmp(json_string_value(v), "bench") != 0 && strcmp(json_string_value(v), "repetition") != 0) {
+		ret = fail_at(c, "scope", "expected \"repetition\" or \"bench\"");
+		goto out;
+	}
+	m->env_bench_scope = v && !strcmp(json_string_value(v), "bench");
+	for (j = 0; j <= ARRAY_SIZE(env_fields); j++) {
+		const char *key = j ? env_fields[j - 1].key : "round";
+
+		if ((ret = fetch(c, o, key, JSON_ARRAY, 0, &a)))
+			goto out;
+		if (json_array_size(a) != n) {
+			ret = fail_at(c, key, "has %zu values but the metric has %zu repetitions", json_array_size(a), n);
+			goto out;
+		}
+	}
+	if (!n)
+		goto out;
+	m->env = calloc(n, sizeof(*m->env));
+	if (!m->env) {
+		ret = oom(c);
+		goto out;
+	}
+	m->nenv = n;
+	for (j = 0; !ret && j <= ARRAY_SIZE(env_fields); j++) {
+		const char *key = j ? env_fields[j - 1].key : "round";
+
+		a = json_object_get(o, key);
+		push_key(c, key);
+		json_array_foreach(a, i, v) {
+			push_idx(c, i);
+			if (!j) {
+				ret = expect(c, v, JSON_INTEGER, 0);
+				if (!ret && json_integer_value(v) > 1000)
+					ret = fail(c, "round %lld out of range (0..999)", (long long)json_integer_value(v));
+				if (!ret)
+					m->env[i].round = (unsigned)json_integer_value(v);
+			} else {
+				ret = expect(c, v, JSON_REAL, F_NONNEG);
+				if (!ret)
+					*env_field(&m->env[i], j - 1) = json_number_value(v);
+			}
+			pop(c);
+			if (ret)
+				break;
+		}
+		pop(c);
+	}
+out:
+	pop(c);
+	return ret;
+}
+
 static int read_metric(struct rd *c, json_t *mo, struct result *r)
 {
 	char why[256];
@@ -1150,6 +1458,8 @@ static int read_metric(struct rd *c, json_t *mo, struct result *r)
 		if ((ret = get_num(c, mo, stat_keys[i], 0, stat_ptr(m, i))))
 			return ret;
 	if ((ret = fetch(c, mo, "reps", JSON_OBJECT, 0, &v)) || (ret = read_reps(c, v, m)) ||
+	    (ret = fetch(c, mo, "disturbance", JSON_OBJECT, F_OPT, &v)) ||
+	    (v && (ret = read_env(c, v, m))) ||
 	    (ret = fetch(c, mo, "hist", JSON_OBJECT, F_OPT, &v)) ||
 	    (v && (ret = read_hist(c, v, m))) ||
 	    (ret = get_json(c, mo, "params", JSON_OBJECT, F_OPT, &m->params)) ||
@@ -1435,6 +1745,81 @@ static void print_phases(const struct metric *m, FILE *out)
 	fprintf(out, "; dominant: %s\n", json_string_value(json_object_get(c, "dominant")));
 }
 
+/* Disturbed repetitions of m and the index of the worst (-1: none). */
+static size_t metric_disturbed(const struct metric *m, long *worst)
+{
+	double sev, wsev = 0;
+	size_t i, n = 0;
+
+	*worst = -1;
+	for (i = 0; i < m->nenv; i++) {
+		if (!rep_env_disturbed(&m->env[i], NULL, 0))
+			continue;
+		n++;
+		sev = rep_env_severity(&m->env[i]);
+		if (*worst < 0 || sev > wsev) {
+			*worst = (long)i;
+			wsev = sev;
+		}
+	}
+	return n;
+}
+
+/* The header line about disturbance and rounds; nothing for a result that recorded neither. */
+static void print_disturbance_header(const struct result *r, FILE *out)
+{
+	double wall = 0, steal = 0, other = 0;
+	size_t i, j, reps = 0, bad = 0, metrics = 0, bad_metrics = 0;
+	long worst;
+
+	if (r->rounds > 1)
+		fprintf(out, "rounds %u  seed %llu  (benches in a fresh random order each round)\n", r->rounds,
+			(unsigned long long)r->seed);
+	for (i = 0; i < r->nmetrics; i++) {
+		const struct metric *m = &r->metrics[i];
+		size_t k;
+
+		if (!m->nenv)
+			continue;
+		metrics++;
+		reps += m->nenv;
+		k = metric_disturbed(m, &worst);
+		bad += k;
+		bad_metrics += k > 0;
+		for (j = 0; j < m->nenv; j++) {
+			wall += m->env[j].wall_s;
+			steal += m->env[j].steal_s;
+			other += m->env[j].other_cpu_s;
+		}
+	}
+	if (!metrics)
+		return;
+	fprintf(out, "disturbance  %zu of %zu repetitions disturbed, in %zu of %zu metrics; meanwhile other processes %.2f CPU, steal %.1f%%\n",
+		bad, reps, bad_metrics, metrics, wall > 0 ? other / wall : 0, wall > 0 ? 100 * steal / wall : 0);
+}
+
+/* Per metric with disturbed repetitions: how many, and the worst one's reasons. */
+static void print_disturbed(const struct result *r, FILE *out)
+{
+	char why[160], count[32];
+	size_t i, n, shown = 0;
+	long worst;
+
+	for (i = 0; i < r->nmetrics; i++) {
+		const struct metric *m = &r->metrics[i];
+
+		n = metric_disturbed(m, &worst);
+		if (!n)
+			continue;
+		if (!shown++)
+			fprintf(out, "disturbed repetitions (not evidence for compare; rule: docs/metrics.md):\n");
+		rep_env_disturbed(&m->env[worst], why, sizeof(why));
+		snprintf(count, sizeof(count), "%zu of %zu", n, m->nenv);
+		fprintf(out, "  %-34s %-9s worst rep %ld (round %u): %s%s\n", m->name, count, worst + 1,
+			m->env[worst].round + 1, why, m->env_bench_scope ? " (whole bench)" : "");
+	}
+}
+
 void result_print_summary(const struct result *r, FILE *out)
 {
 	static const char *const head[NCOLS] = { "metric", "n", "p50", "p90", "p99", "p999",
@@ -1446,6 +1831,7 @@ void result_print_summary(const struct result *r, FILE *out)
 		r->label ? r->label : "-", r->suite ? r->suite : "?",
 		node_str(r->node, NULL, "hostname"), node_str(r->node, "kernel", "release"),
 		r->started ? r->started : "?", r->duration_s, r->partial ? "  PARTIAL" : "");
+	print_disturbance_header(r, out);
 	cells = calloc(r->nmetrics ? r->nmetrics : 1, sizeof(*cells));
 	if (!r->nmetrics || !cells) {
 		fprintf(out, "%s\n", r->nmetrics ? "(out of memory for the table)" : "no metrics");
@@ -1468,6 +1854,7 @@ void result_print_summary(const struct result *r, FILE *out)
 		}
 	}
 	free(cells);
+	print_disturbed(r, out);
 	print_block_breakdown(r, out);
 	for (i = 0; i < r->nmetrics; i++)
 		print_phases(&r->metrics[i], out);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "core/disturb.h"
 #include "core/hist.h"
 
 #define RESULT_SCHEMA		"nodeperf/result/v1"
@@ -33,6 +34,17 @@ struct metric {
 	struct hist *hist;	/* owned; NULL for metrics without a distribution */
 	json_t *probes;		/* owned object or NULL */
 	json_t *params;		/* owned object or NULL: how it was measured (pinning, sizes) */
+	/*
+	 * What the host did during each repetition ("disturbance"): owned,
+	 * nenv entries, env[i] for repetition i; nenv == 0 when not recorded,
+	 * otherwise equal to the repetitions' count (metric_nreps_n()).
+	 * env_bench_scope: measured over the whole bench run and spread evenly
+	 * over its repetitions (benches with their own repetition loop), not
+	 * per repetition ("scope": "bench").
+	 */
+	struct rep_env *env;
+	size_t nenv;
+	int env_bench_scope;
 };
 
 struct skip {
@@ -52,6 +64,12 @@ struct result {
 	char **argv;
 	size_t argc;
 	int partial;
+	/* run --rounds: rounds (0: not recorded), the shuffle's seed, and the
+	 * bench order of each round (owned array of arrays of names, or NULL) */
+	unsigned rounds;
+	uint64_t seed;
+	int has_seed;
+	json_t *order;
 	/* node and config: produced by core/snapshot, kept as JSON */
 	json_t *node;
 	json_t *config;
@@ -79,7 +97,35 @@ void metric_set_values(struct metric *m, const double *v, size_t n);
  */
 int metric_add_rep(struct metric *m, const char *stat, double v);
 const struct rep_series *metric_reps(const struct metric *m, const char *stat);
+/* The number of repetitions: the length of the first series (they all agree), 0 without. */
+size_t metric_nreps_n(const struct metric *m);
+/* Repetition i's environment, NULL when the metric has none recorded or i is out of range. */
+const struct rep_env *metric_rep_env(const struct metric *m, size_t i);
+/*
+ * Replace m's per-repetition environment with a copy of env[0..n). 0,
+ * -ENOMEM (m unchanged); n == 0 drops it.
+ */
+int metric_set_env(struct metric *m, const struct rep_env *env, size_t n);
+/*
+ * The metric of that name; when a run holds two for a moment (a bench's next
+ * round, before the runner merges them), the one added last.
+ */
 const struct metric *result_find_metric(const struct result *r, const char *name);
+
+/*
+ * Fold src, the same measurement taken again later (a bench's next round of
+ * run --rounds), into dst: src's repetitions appended to dst's series and
+ * per-repetition environments, histograms merged (or, without one, the
+ * statistics recomputed from the "mean" series), params.reps_done set to
+ * the new count; dst keeps its params and probes otherwise. src is left as
+ * it was. 0; -EINVAL with why when they do not fit (name, unit, direction,
+ * statistics, a histogram on one side only), dst unchanged; -ENOMEM.
+ */
+int metric_merge(struct metric *dst, const struct metric *src, char *why, size_t len);
+/* Remove metric i (freeing it); later ones move down one place. */
+void result_remove_metric(struct result *r, size_t i);
+/* Remove skipped entry i; later ones move down one place. */
+void result_remove_skip(struct result *r, size_t i);
 
 int result_add_skip(struct result *r, const char *bench, const char *reason);
 /* Replace r->argv with a copy of argv[0..argc). 0 or -ENOMEM. */

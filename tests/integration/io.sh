@@ -130,7 +130,7 @@ check "nothing left in --io-dir" no_leftovers "$W/iodir"
 
 # --- --tune: keys the io benches cannot apply, values the kernel refuses ---
 mkdir "$W/s4"
-expect_exit "--tune vm.swappiness=1 fails the io benches" 3 "$NODEPERF" run --only io.randread.4k.psync $FAST \
+expect_exit "--tune vm.swappiness=1 is refused before anything runs" 2 "$NODEPERF" run --only io.randread.4k.psync $FAST \
 	--tmpdir "$W/s4" --out "$T/t1.json" --tune vm.swappiness=1
 check "the message names the key and the keys it knows" sh -c \
 	"grep -q 'vm.swappiness' '$T/err' && grep -q 'block.scheduler' '$T/err'"
@@ -138,9 +138,10 @@ expect_exit "--tune block.scheduler=nosuch fails with what the kernel offers" 3 
 	--only io.randread.4k.psync $FAST --tmpdir "$W/s4" --out "$T/t2.json" --tune block.scheduler=nosuch
 check "the message lists the schedulers" sh -c "grep -q 'nosuch' '$T/err' && grep -q 'none' '$T/err'"
 check "nothing left after a failing run (file, loop device)" settled no_leftovers "$W/s4"
-expect_exit "--tune block.nr_requests=many is refused" 3 "$NODEPERF" run --only io.randread.4k.psync $FAST \
+expect_exit "--tune block.nr_requests=many is refused before anything runs" 2 "$NODEPERF" run --only io.randread.4k.psync $FAST \
 	--tmpdir "$W/s4" --out "$T/t3.json" --tune block.nr_requests=many
 check "its message names the value" grep -q "many" "$T/err"
+check "no result for a refused --tune" test ! -e "$T/t3.json"
 
 # --- a raw device: read-only unless --destructive, never a mounted one ---
 mkloop raw 32
@@ -164,7 +165,7 @@ assert ms['io.randread.4k.psync']['params']['path'] == '$RAW'"
 		$FAST --tmpdir "$W/s5" --io-device "$RAW" --destructive --out "$T/rawd.json"
 	pycheck "randwrite measured on the device" "$T/rawd.json" "
 assert d['metrics'][0]['name'] == 'io.randwrite.4k.psync' and d['metrics'][0]['n'] > 0"
-	expect_exit "--tune block.* with --io-device fails" 3 "$NODEPERF" run --only io.randread.4k.psync $FAST \
+	expect_exit "--tune block.* with --io-device is refused" 2 "$NODEPERF" run --only io.randread.4k.psync $FAST \
 		--tmpdir "$W/s5" --io-device "$RAW" --tune block.scheduler=none --out "$T/rawt.json"
 	expect_exit "--io-device on a regular file is skipped" 0 "$NODEPERF" run --only io.randread.4k.psync $FAST \
 		--tmpdir "$W/s5" --io-device "$W/raw.img" --out "$T/rawf.json"

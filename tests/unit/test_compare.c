@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "core/cli.h"
+#include "core/disturb.h"
 #include "core/stats.h"
 #include "core/util.h"
 #include "results/compare.h"
@@ -461,6 +462,48 @@ static void test_pool_gap(void **state)
 	thresholds_free(t);
 }
 
+/* Repetitions the disturbance rule calls disturbed are no evidence: noisy, never regressed. */
+static void test_disturbed_reps(void **state)
+{
+	const double b5[] = { 100, 101, 102, 103, 104 }, k5[] = { 130, 131, 132, 133, 134 };
+	struct thresholds *t = rules("* p50 5% max 120\n");
+	struct rep_env env[5] = { 0 };
+	struct comparison c;
+	struct result *b, *k;
+	size_t i, busy;
+
+	(void)state;
+	for (busy = 0; busy <= 5; busy += 5) {
+		b = run("a", "sched.x", "ns", BETTER_LOWER, b5, 5);
+		k = run("b", "sched.x", "ns", BETTER_LOWER, k5, 5);
+		for (i = 0; i < 5; i++) {
+			env[i].wall_s = 1;
+			/* busy repetitions: other processes kept 1.5 CPUs busy */
+			env[i].other_cpu_s = i < busy ? 1.5 : 0.01;
+		}
+		assert_int_equal(metric_set_env(&k->metrics[0], env, 5), 0);
+		compare_allow(&c, &b, 1, &k, 1, NULL, 0, t);
+		if (!busy) {
+			assert_int_equal(c.metrics[0].verdict, VERDICT_REGRESSED);
+			assert_int_equal(c.metrics[0].checks[0].ndist_cand, 0);
+			assert_int_equal(c.nproblems, 0);
+		} else {
+			assert_int_equal(c.metrics[0].verdict, VERDICT_NOISY);
+			assert_int_equal(c.metrics[0].checks[0].ndist_cand, 5);
+			assert_non_null(strstr(c.metrics[0].checks[0].why, "disturbed"));
+			/* the limit still holds, against the disturbed repetitions */
+			assert_true(c.metrics[0].checks[0].limit_broken);
+			/* a side that was mostly disturbed: the gate cannot vouch for it */
+			assert_int_equal(c.nproblems, 1);
+			assert_string_equal(c.problems[0].subject, "disturbed");
+			assert_int_equal(c.count[VERDICT_REGRESSED], 0);
+		}
+		assert_int_equal(compare_exit_code(&c), EXIT_REGRESSION);
+		compare_release(&c);
+	}
+	thresholds_free(t);
+}
+
 /* xorshift64* and Box-Muller: normal noise with a fixed seed */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -628,6 +671,7 @@ int main(void)
 		cmocka_unit_test(test_skipped_on_baseline_only),
 		cmocka_unit_test(test_params_differ),
 		cmocka_unit_test(test_pool_gap),
+		cmocka_unit_test(test_disturbed_reps),
 		cmocka_unit_test(test_mde_against_simulation),
 		cmocka_unit_test(test_check_mde_simulated),
 		cmocka_unit_test(test_unit_mismatch),

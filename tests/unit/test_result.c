@@ -227,7 +227,16 @@ static void assert_same_result(const struct result *a, const struct result *b)
 		assert_true(!x->params || json_equal(x->params, y->params));
 		assert_int_equal(!x->probes, !y->probes);
 		assert_true(!x->probes || json_equal(x->probes, y->probes));
+		assert_int_equal(x->nenv, y->nenv);
+		assert_int_equal(x->env_bench_scope, y->env_bench_scope);
+		for (j = 0; j < x->nenv; j++)
+			assert_memory_equal(&x->env[j], &y->env[j], sizeof(x->env[j]));
 	}
+	assert_int_equal(a->rounds, b->rounds);
+	assert_int_equal(a->has_seed, b->has_seed);
+	assert_true(a->seed == b->seed);
+	assert_int_equal(!a->order, !b->order);
+	assert_true(!a->order || json_equal(a->order, b->order));
 	assert_int_equal(a->nskipped, b->nskipped);
 	for (i = 0; i < a->nskipped; i++) {
 		assert_string_equal(a->skipped[i].bench, b->skipped[i].bench);
@@ -681,6 +690,215 @@ static size_t width(const char *s, size_t len)
 	return w;
 }
 
+
+/* Five repetitions' environments: the second disturbed by other processes, the fourth by a fault. */
+static void sample_env(struct rep_env *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		e[i] = (struct rep_env){ .round = (unsigned)(i / 2), .wall_s = 0.3 + (double)i / 1024,
+					 .steal_s = 0.001, .other_cpu_s = 0.01, .invol_csw = (double)i,
+					 .irq = 1000 + (double)i, .softirq = 200, .major_faults = 0 };
+	}
+	e[1].other_cpu_s = 0.3;		/* 1 CPU on average */
+	if (n > 3)
+		e[3].major_faults = 2;
+}
+
+static void test_disturbance_roundtrip(void **state)
+{
+	const char *dir = *state;
+	char path[1024], err[512], *buf = NULL;
+	struct result *r = sample_result(), *back;
+	struct rep_env env[5];
+	size_t len = 0;
+	json_t *j, *d;
+	FILE *f;
+
+	sample_env(env, 5);
+	assert_int_equal(metric_set_env(&r->metrics[0], env, 5), 0);
+	r->rounds = 3;
+	r->seed = 9007199254740991ull;
+	r->has_seed = 1;
+	r->order = json_pack("[[s,s],[s,s]]", "sched.wakeup.futex", "mem.bw.copy", "mem.bw.copy",
+			     "sched.wakeup.futex");
+	assert_non_null(metric_rep_env(&r->metrics[0], 4));
+	assert_null(metric_rep_env(&r->metrics[0], 5));
+	assert_null(metric_rep_env(&r->metrics[1], 0));
+
+	/* the JSON: one array per field, as long as the reps */
+	j = result_to_json(r);
+	assert_non_null(j);
+	d = json_object_get(json_array_get(json_object_get(j, "metrics"), 0), "disturbance");
+	assert_non_null(d);
+	assert_int_equal(json_array_size(json_object_get(d, "round")), 5);
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(d, "round"), 4)), 2);
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(d, "major_faults"), 3)), 2);
+	assert_true(json_real_value(json_array_get(json_object_get(d, "other_cpu_s"), 1)) == 0.3);
+	assert_null(json_object_get(json_array_get(json_object_get(j, "metrics"), 1), "disturbance"));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "run"), "rounds")), 3);
+	json_decref(j);
+
+	snprintf(path, sizeof(path), "%s/result.json", dir);
+	assert_int_equal(result_write(r, path, err, sizeof(err)), 0);
+	assert_int_equal(schema_check(path, NULL), 0);
+	back = result_read(path, err, sizeof(err));
+	if (!back)
+		fail_msg("%s", err);
+	assert_same_result(r, back);
+
+	/* the summary: a header line and the metric with its worst repetition */
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	result_print_summary(back, f);
+	fclose(f);
+	print_message("%s", buf);
+	assert_non_null(strstr(buf, "\nrounds 3  seed 9007199254740991  (benches in a fresh random order each round)\n"
+				    "disturbance  2 of 5 repetitions disturbed, in 1 of 1 metrics;"));
+	assert_non_null(strstr(buf, "  sched.wakeup.futex                 2 of 5    worst rep 2 (round 1): "
+				    "other processes used 1.00 CPU\n"));
+	free(buf);
+	result_free(back);
+
+	/* the writer refuses environments that do not match the repetitions */
+	r->metrics[0].nenv = 4;
+	assert_int_equal(result_write(r, path, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "metrics[0].disturbance: has 4 repetitions but the metric has 5"));
+	r->metrics[0].nenv = 5;
+	r->metrics[0].env[2].steal_s = NAN;
+	assert_int_equal(result_write(r, path, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "metrics[0].disturbance: steal_s[2] is nan"));
+	result_free(r);
+}
+
+static void test_disturbance_read_errors(void **state)
+{
+	const char *dir = *state;
+	const char *head = "{\"schema\": \"nodeperf/result/v1\", \"tool\": {\"name\": \"nodeperf\", "
+			   "\"version\": \"0.1.0\"},\n\"run\": {\"id\": \"x\", \"label\": null, "
+			   "\"suite\": \"quick\", \"started\": \"2026-11-28T11:13:15Z\", "
+			   "\"duration_s\": 1, \"argv\": []},\n\"node\": {}, \"config\": {},\n";
+	const char *metric = "\"metrics\": [{\"name\": \"a.b\", \"unit\": \"B/s\", \"better\": \"higher\", "
+			     "\"n\": 2, \"min\": 1, \"mean\": 1.5, \"stddev\": 0.5, \"p50\": 1, \"p90\": 2, "
+			     "\"p99\": 2, \"p999\": 2, \"max\": 2, \"reps\": {\"mean\": [1, 2]},\n";
+	const char *tail = "}], \"probes\": [], \"skipped\": []}";
+	char text[4096], path[1024], err[512];
+	struct result *r;
+	FILE *f;
+
+#define WITH(s) (snprintf(text, sizeof(text), "%s%s%s%s", head, metric, s, tail), text)
+	/* a file without the object (older nodeperf) reads */
+	snprintf(path, sizeof(path), "%s/ok.json", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(WITH("\"params\": {}"), f);
+	fclose(f);
+	r = result_read(path, err, sizeof(err));
+	if (!r)
+		fail_msg("%s", err);
+	assert_int_equal(r->metrics[0].nenv, 0);
+	assert_null(metric_rep_env(&r->metrics[0], 0));
+	assert_int_equal(r->rounds, 0);
+	assert_int_equal(r->has_seed, 0);
+	assert_null(r->order);
+	result_free(r);
+
+	expect_text_error(dir, WITH("\"disturbance\": {\"round\": [0, 1], \"wall_s\": [1, 1], \"steal_s\": [0], "
+				    "\"other_cpu_s\": [0, 0], \"throttled_s\": [0, 0], \"invol_csw\": [0, 0], "
+				    "\"irq\": [0, 0], \"softirq\": [0, 0], \"major_faults\": [0, 0]}"),
+			  ":5:63: metrics[0].disturbance.steal_s: has 1 values but the metric has 2 repetitions");
+	expect_text_error(dir, WITH("\"disturbance\": {\"round\": [0, 1], \"wall_s\": [1, 1], \"steal_s\": [0, 0], "
+				    "\"other_cpu_s\": [0, 0], \"throttled_s\": [0, 0], \"invol_csw\": [0, 0], "
+				    "\"irq\": [0, 0], \"softirq\": [0, 0]}"),
+			  ":5:16: metrics[0].disturbance: missing required key \"major_faults\"");
+	expect_text_error(dir, WITH("\"disturbance\": {\"round\": [0, -1], \"wall_s\": [1, 1], \"steal_s\": [0, 0], "
+				    "\"other_cpu_s\": [0, 0], \"throttled_s\": [0, 0], \"invol_csw\": [0, 0], "
+				    "\"irq\": [0, 0], \"softirq\": [0, 0], \"major_faults\": [0, 0]}"),
+			  ":5:30: metrics[0].disturbance.round[1]: expected a non-negative integer");
+	expect_text_error(dir, WITH("\"disturbance\": {\"round\": [0, 1], \"wall_s\": [1, 1], \"steal_s\": [0, 0], "
+				    "\"other_cpu_s\": [0, -0.5], \"throttled_s\": [0, 0], \"invol_csw\": [0, 0], "
+				    "\"irq\": [0, 0], \"softirq\": [0, 0], \"major_faults\": [0, 0]}"),
+			  ":5:90: metrics[0].disturbance.other_cpu_s[1]: expected a number >= 0");
+#undef WITH
+	snprintf(text, sizeof(text), "%s", head);
+	strcpy(strstr(text, "\"argv\": []}"), "\"argv\": [], \"rounds\": 2, \"order\": [[\"a.b\"], [\"a.b\"], [\"a.b\"]]},\n"
+	       "\"node\": {}, \"config\": {}, \"metrics\": [], \"probes\": [], \"skipped\": []}");
+	expect_text_error(dir, text, ":2:139: run.order: lists 3 rounds but rounds is 2");
+}
+
+static void test_metric_merge(void **state)
+{
+	struct result *r = result_new();
+	struct metric *a, *b;
+	struct rep_env env[5];
+	struct hist *h;
+	char why[256];
+	uint64_t v;
+	int i;
+
+	(void)state;
+	sample_env(env, 5);
+	assert_non_null(r);
+	a = result_add_metric(r, "sched.ctxswitch", "ns", BETTER_LOWER);
+	h = hist_new();
+	for (v = 100; v < 200; v++)
+		hist_record(h, v);
+	metric_set_hist(a, h);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(metric_add_rep(a, "p50", 150 + i), 0);
+	assert_int_equal(metric_set_env(a, env, 3), 0);
+	a->params = json_pack("{s:i, s:s}", "reps_done", 3, "pair", "first");
+
+	b = result_add_metric(r, "sched.ctxswitch", "ns", BETTER_LOWER);
+	a = &r->metrics[0];
+	h = hist_new();
+	for (v = 1000; v < 1100; v++)
+		hist_record(h, v);
+	metric_set_hist(b, h);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(metric_add_rep(b, "p50", 1050 + i), 0);
+	assert_int_equal(metric_set_env(b, env + 3, 2), 0);
+	b->params = json_pack("{s:i, s:s}", "reps_done", 2, "pair", "second");
+	/* the one added last is found while both are there */
+	assert_ptr_equal(result_find_metric(r, "sched.ctxswitch"), b);
+
+	assert_int_equal(metric_merge(a, b, why, sizeof(why)), 0);
+	result_remove_metric(r, 1);
+	assert_int_equal(r->nmetrics, 1);
+	a = &r->metrics[0];
+	assert_int_equal(a->n, 200);
+	assert_true(a->min == 100 && a->max == 1099);
+	assert_int_equal(metric_reps(a, "p50")->n, 5);
+	assert_true(metric_reps(a, "p50")->v[3] == 1050 && metric_reps(a, "p50")->v[4] == 1051);
+	assert_int_equal(a->nenv, 5);
+	assert_memory_equal(a->env, env, sizeof(env));
+	assert_int_equal(json_integer_value(json_object_get(a->params, "reps_done")), 5);
+	assert_string_equal(json_string_value(json_object_get(a->params, "pair")), "first");
+
+	/* a rate: no histogram, the statistics from the repetitions' means */
+	b = result_add_metric(r, "mem.bw.read", "B/s", BETTER_HIGHER);
+	assert_int_equal(metric_add_rep(b, "mean", 10), 0);
+	metric_set_values(b, (double[]){ 10 }, 1);
+	a = result_add_metric(r, "mem.bw.read", "B/s", BETTER_HIGHER);
+	b = &r->metrics[1];
+	assert_int_equal(metric_add_rep(a, "mean", 20), 0);
+	assert_int_equal(metric_add_rep(a, "mean", 30), 0);
+	metric_set_values(a, (double[]){ 20, 30 }, 2);
+	assert_int_equal(metric_merge(b, a, why, sizeof(why)), 0);
+	assert_int_equal(b->n, 3);
+	assert_true(b->min == 10 && b->max == 30 && b->mean == 20);
+	assert_int_equal(b->nenv, 0);
+
+	/* what does not fit is refused and left alone */
+	a->unit[0] = 'n';
+	strcpy(a->unit, "ns");
+	assert_int_equal(metric_merge(b, a, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "are not the same measurement"));
+	assert_int_equal(metric_reps(b, "mean")->n, 3);
+	result_free(r);
+}
+
 static void test_summary(void **state)
 {
 	char err[512], *buf = NULL, *line, *nl;
@@ -734,6 +952,9 @@ int main(void)
 		cmocka_unit_test(test_from_json_without_text),
 		cmocka_unit_test(test_format_value),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test_setup_teardown(test_disturbance_roundtrip, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_disturbance_read_errors, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test(test_metric_merge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
