@@ -52,7 +52,7 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 # the skeletons embed the objects: keep them for bpftool and debugging
 .SECONDARY: $(BPF_SRCS:probes/%.bpf.c=$(BUILD)/probes/%.bpf.o)
 
-.PHONY: all deps test unit-bins test-fakes run install uninstall asan check clean help baseline vmlinux bench-self gate-quality image
+.PHONY: all deps test unit-bins test-fakes run install uninstall asan check clean help baseline vmlinux bench-self gate-quality image vmtest vmtest-clean fuzz fuzz-bins
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -65,9 +65,12 @@ help:
 	@echo "make install    install to \$$(DESTDIR)\$$(PREFIX)/bin (PREFIX=$(PREFIX))"
 	@echo "make STATIC=1   link a static binary"
 	@echo "make asan       build with ASan+UBSan into build-asan/ and run the tests"
+	@echo "make fuzz       libFuzzer on every parser (tests/fuzz/), FUZZ_TIME=$(FUZZ_TIME) s each, in $(FUZZ_BUILD)/"
 	@echo "make check      cppcheck and clang-tidy"
 	@echo "make bench-self benchmarks of nodeperf itself (bench/self/), printing figures"
 	@echo "make gate-quality  A/A false regressions and injected-slowdown detection of compare"
+	@echo "make vmtest     boot Debian's 5.10/6.1/6.12 kernels under qemu (cgroup v2 only) and run the tests inside (VMTEST_KERNELS=...)"
+	@echo "make vmtest-clean  remove the vmtest kernel cache ($(VMTEST_CACHE))"
 	@echo "make image      the static binary in a FROM scratch image, tagged IMAGE=$(IMAGE) (podman)"
 
 deps:
@@ -199,6 +202,57 @@ asan: deps
 		LDFLAGS="-fsanitize=address,undefined" all unit-bins
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build-asan build-asan/nodeperf
 
+# --- fuzzing (tests/fuzz/): clang's libFuzzer with ASan+UBSan, the parsers built apart ---
+# The library objects of $(BUILD) are gcc's without sanitizers: the sources the
+# harnesses need are compiled again with clang into $(FUZZ_BUILD). `make test`
+# runs each target briefly (tests/integration/fuzz.sh); `make fuzz` runs each
+# for FUZZ_TIME seconds, its corpus growing in $(FUZZ_BUILD)/corpus/TARGET.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_TIME    ?= 1800
+FUZZ_TARGETS := result thresholds profile reference collect
+FUZZ_FLAGS   := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -I$(FUZZ_BUILD) -g -O1 \
+		-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRCS    := core/util.c core/disturb.c core/log.c core/stats.c core/hist.c core/cli.c core/sandbox.c \
+		results/result.c results/thresholds.c results/collect.c \
+		profiles/profile.c profiles/emit_aks.c profiles/emit_json.c profiles/emit_sysctl.c \
+		profiles/emit_tuned.c profiles/verify.c profiles/reference.c
+FUZZ_OBJS    := $(FUZZ_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null) -c -o $@ $<
+
+$(FUZZ_BUILD)/obj/results/thresholds.o: results/thresholds.default
+$(FUZZ_BUILD)/obj/profiles/reference.o: $(wildcard profiles/reference/*.json)
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null) -lm
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz: fuzz-bins
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes/$$t; \
+		echo "fuzz_$$t: $(FUZZ_TIME) s"; \
+		$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ \
+			$(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+# --- kernels other than the host's: Debian's, booted under qemu (tests/vm/, docs/kernels.md) ---
+VMTEST_KERNELS ?= 5.10 6.1 6.12
+VMTEST_BUILD   ?= build-vm
+VMTEST_CACHE   ?= /var/cache/nodeperf-vmtest
+export VMTEST_CACHE
+
+vmtest: deps
+	@$(MAKE) --no-print-directory BUILD=$(VMTEST_BUILD) BIN=$(VMTEST_BUILD)/nodeperf all
+	VMTEST_SUITE=1 VMTEST_REPORT=docs/kernels.md sh tests/vm/vmtest.sh $(VMTEST_BUILD) $(VMTEST_KERNELS)
+
+vmtest-clean:
+	rm -rf $(VMTEST_CACHE)
+
 check:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --suppress=missingIncludeSystem -I. -D__linux__ $(shell $(PKG_CONFIG) --cflags-only-I jansson hwloc) \
@@ -207,6 +261,7 @@ check:
 	clang-tidy --quiet $(filter-out probes/table.c,$(LIB_SRCS)) nodeperf.c -- $(NPFLAGS) $(GPU_CFLAGS)
 
 clean:
-	rm -rf $(BUILD) build-asan $(STATIC_BUILD) nodeperf
+	rm -rf $(BUILD) build-asan $(STATIC_BUILD) $(FUZZ_BUILD) nodeperf
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)

@@ -26,15 +26,21 @@ int cli_bad_option(const char *usage)
 
 static const char cleanup_usage[] =
 	"usage: nodeperf cleanup [--all] [--dry-run]\n"
-	"  Remove what a nodeperf run killed with SIGKILL left behind: network\n"
-	"  namespaces and links named np-*, cgroups, loop devices, containers,\n"
-	"  BPF pins and temp dirs named nodeperf-* (first killing the processes\n"
-	"  that name such a dir and unmounting what is mounted in it). Only\n"
-	"  leftovers whose owner (the pid in the name) no longer runs are\n"
-	"  touched, unless --all.\n"
-	"  --all       also remove resources whose owner still runs\n"
+	"  Remove what nodeperf runs killed with SIGKILL left behind, in one pass:\n"
+	"  first the processes such a run started (they carry its mark; a runtime\n"
+	"  or shim naming its scratch dir), then what the run registered in\n"
+	"  /run/nodeperf/PID (scratch dirs wherever --tmpdir put them, namespaces,\n"
+	"  loop devices), then network namespaces and links named np-*, cgroups,\n"
+	"  containers, BPF pins and mounts, and scratch dirs nodeperf-* in /tmp and\n"
+	"  /var/tmp (unmounting what is mounted in them). Only what nodeperf made\n"
+	"  is touched: a scratch dir must be this user's and hold nodeperf's marker,\n"
+	"  a cgroup or pin this user's; no other process is killed (a `tail -f` of\n"
+	"  a file there stays). Only leftovers whose owner (the pid in the name or\n"
+	"  the registry) no longer runs are touched, unless --all.\n"
+	"  --all       also remove resources whose owner cannot be proven dead; what a\n"
+	"              live nodeperf run owns is still left alone, each named (exit 3)\n"
 	"  --dry-run   list what would be removed, remove nothing\n"
-	"  Exit: 0 clean, 3 something could not be removed.\n";
+	"  Exit: 0 clean, 3 something could not be removed or belongs to a live run.\n";
 
 int cmd_cleanup(int argc, char **argv)
 {

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,6 +77,7 @@ ssize_t read_small(const char *path, char *buf, size_t len)
 char *read_all(const char *path, size_t *lenp)
 {
 	size_t cap = 4096, len = 0;
+	struct stat st;
 	char *buf, *nb;
 	ssize_t n;
 	int fd, saved;
@@ -82,16 +85,29 @@ char *read_all(const char *path, size_t *lenp)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
+	if (fstat(fd, &st))
+		goto out_close;
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > READ_ALL_MAX) {
+		errno = EFBIG;
+		goto out_close;
+	}
 	buf = malloc(cap);
 	if (!buf)
 		goto out_close;
 	for (;;) {
 		if (len + 1 >= cap) {
-			nb = realloc(buf, cap * 2);
+			size_t ncap = cap * 2 > READ_ALL_MAX + 2 ? READ_ALL_MAX + 2 : cap * 2;
+
+			/* a file that grows while read, a FIFO or device that never ends */
+			if (len > READ_ALL_MAX) {
+				errno = EFBIG;
+				goto out_free;
+			}
+			nb = realloc(buf, ncap);
 			if (!nb)
 				goto out_free;
 			buf = nb;
-			cap *= 2;
+			cap = ncap;
 		}
 		n = read(fd, buf + len, cap - 1 - len);
 		if (n < 0) {
@@ -117,6 +133,111 @@ out_close:
 	close(fd);
 	errno = saved;
 	return NULL;
+}
+
+/* 12 characters of [a-z0-9] from getrandom: 62 bits no other user can guess. */
+static void random_suffix(char *out, size_t n)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char rnd[32];
+	size_t i, got = 0;
+
+	while (got < n && got < sizeof(rnd)) {
+		ssize_t r = getrandom(rnd + got, n - got, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {	/* no entropy source: still unique, less unpredictable */
+			uint64_t t = now_ns() ^ ((uint64_t)getpid() << 32);
+
+			for (; got < n && got < sizeof(rnd); got++, t = t * 6364136223846793005ull + 1)
+				rnd[got] = (unsigned char)(t >> 33);
+			break;
+		}
+		got += (size_t)r;
+	}
+	for (i = 0; i < n && i < sizeof(rnd); i++)
+		out[i] = set[rnd[i] % (sizeof(set) - 1)];
+	out[i] = '\0';
+}
+
+static int write_fail(const char *path, int e, char *err, size_t errlen)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+	return -e;
+}
+
+int write_atomic(const char *path, const void *buf, size_t len, char *err, size_t errlen)
+{
+	char dir[4096], tmp[512], sfx[16];
+	const char *base, *slash = strrchr(path, '/');
+	const char *p = buf;
+	int dfd, fd = -1, e = 0, tries;
+	size_t done = 0;
+
+	if (!*path)
+		return write_fail(path, ENOENT, err, errlen);
+	if (slash) {
+		size_t dl = slash == path ? 1 : (size_t)(slash - path);
+
+		if (dl >= sizeof(dir))
+			return write_fail(path, ENAMETOOLONG, err, errlen);
+		memcpy(dir, path, dl);
+		dir[dl] = '\0';
+		base = slash + 1;
+	} else {
+		str_copy(dir, ".", sizeof(dir));
+		base = path;
+	}
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		return write_fail(path, EISDIR, err, errlen);
+	if (strlen(base) + 32 >= sizeof(tmp) || strlen(base) > 255 - 20)
+		return write_fail(path, ENAMETOOLONG, err, errlen);
+	/* the directory once, by fd: the temp file and the rename land in the same one */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return write_fail(path, errno, err, errlen);
+	for (tries = 0; tries < 100; tries++) {
+		random_suffix(sfx, 12);
+		snprintf(tmp, sizeof(tmp), ".%s.tmp.%s", base, sfx);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		e = errno;
+		close(dfd);
+		return write_fail(path, e, err, errlen);
+	}
+	while (done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? errno : ENOSPC;
+			break;
+		}
+		done += (size_t)n;
+	}
+	/* delayed allocation: ENOSPC and EDQUOT may only show here */
+	if (!e && fsync(fd))
+		e = errno;
+	if (close(fd) && !e && errno != EINTR)
+		e = errno;
+	if (!e && renameat(dfd, tmp, dfd, base))
+		e = errno;
+	if (e) {
+		unlinkat(dfd, tmp, 0);
+		close(dfd);
+		return write_fail(path, e, err, errlen);
+	}
+	/* the rename itself survives a crash only once the directory is on disk */
+	if (fsync(dfd) && errno != EINVAL && errno != EROFS)
+		e = errno;
+	close(dfd);
+	return e ? write_fail(path, e, err, errlen) : 0;
 }
 
 int parse_number(const char *s, double lo, double hi, double *out)

@@ -19,8 +19,23 @@ void utc_stamp(char *buf, size_t len);
  * Returns the length, or -errno (-ENOENT when absent).
  */
 ssize_t read_small(const char *path, char *buf, size_t len);
-/* Read a whole file into a malloc'd buffer (NUL-terminated). NULL + errno. */
+/*
+ * Read a whole file into a malloc'd buffer (NUL-terminated). NULL + errno,
+ * EFBIG ("File too large") past READ_ALL_MAX bytes: a huge file at once, an
+ * endless /dev/zero or FIFO once that much has been read.
+ */
+#define READ_ALL_MAX (256u << 20)
 char *read_all(const char *path, size_t *len);
+/*
+ * Replace path with buf atomically and safely in a shared directory: an
+ * unpredictable temp name beside path, created O_EXCL|O_NOFOLLOW (a planted
+ * symlink is never followed; a symlink at path itself is replaced, not
+ * followed), all of buf written, fsync'd, renamed over path, the directory
+ * fsync'd. On failure the temp file is removed, an old path stays as it
+ * was, err says "PATH: what" (strerror of the real errno: ENOSPC, EDQUOT,
+ * EIO...) and -errno is returned; 0 on success.
+ */
+int write_atomic(const char *path, const void *buf, size_t len, char *err, size_t errlen);
 
 /* A whole-string number in [lo, hi] (a command-line value). 0 or -EINVAL. */
 int parse_number(const char *s, double lo, double hi, double *out);

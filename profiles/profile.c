@@ -316,6 +316,48 @@ static int scope_parse(const char *s, enum profile_scope *out)
 	return -EINVAL;
 }
 
+/*
+ * The text emitters write strings into line-based files (sysctl.d, tuned.conf)
+ * and comments: a newline or another control character would start a line of
+ * its own (a setting smuggled into a comment); a tab is what multi-value sysctls
+ * (tcp_rmem) hold. 1 when clean (or NULL).
+ */
+static int plain_text(const char *s)
+{
+	for (; s && *s; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* A sysctl, cmdline or block key: what "KEY = VALUE" and "KEY=VALUE" lines can carry. */
+static int key_chars(const char *k)
+{
+	return *k && k[strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-:@+")] == '\0';
+}
+
+/* "vda,nvme*": device names or globs, no path, no empty item. */
+static int devices_ok(const char *d)
+{
+	const char *item = d;
+
+	if (!d || !*d)
+		return 0;
+	for (;; d++) {
+		if (*d == ',' || !*d) {
+			if (d == item || (d - item == 1 && *item == '.') ||
+			    (d - item == 2 && item[0] == '.' && item[1] == '.'))
+				return 0;
+			if (!*d)
+				return 1;
+			item = d + 1;
+		} else if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-:*?[]!",
+				   *d)) {
+			return 0;
+		}
+	}
+}
+
 static int setting_from_json(struct profile *p, const json_t *o, size_t i, const char *path,
 			     char *err, size_t errlen)
 {
@@ -336,17 +378,42 @@ static int setting_from_json(struct profile *p, const json_t *o, size_t i, const
 	devices = member_str(o, "devices", &ok);
 	if (!ok || !key || !*key || !value)
 		return bad(err, errlen, "%s: settings[%zu]: needs string \"key\" and \"value\"", path, i);
-	if (strchr(key, '/') || strstr(key, ".."))
-		return bad(err, errlen, "%s: settings[%zu]: key '%s' is not a dotted name", path, i, key);
+	if (strchr(key, '/') || strstr(key, "..") || !key_chars(key))
+		return bad(err, errlen, "%s: settings[%zu]: key '%s' is not a dotted name", path, i,
+			   plain_text(key) ? key : "(control characters)");
 	if (scope_parse(scope, &sc))
 		return bad(err, errlen,
 			   "%s: settings[%zu] (%s): scope must be global, netns, block, cmdline or thp",
 			   path, i, key);
+	if (!*value || !plain_text(value) || !plain_text(current) || !plain_text(rule) ||
+	    !plain_text(reason))
+		return bad(err, errlen,
+			   "%s: settings[%zu] (%s): value is empty, or value, current, rule or reason "
+			   "holds a newline or another control character",
+			   path, i, key);
+	if (sc == SCOPE_BLOCK && !str_starts(key, "block."))
+		return bad(err, errlen, "%s: settings[%zu] (%s): a block setting's key is block.ATTR",
+			   path, i, key);
+	/* every emitter and verify name the disks of a block setting: it must have them */
+	if (sc == SCOPE_BLOCK && !devices_ok(devices))
+		return bad(err, errlen,
+			   "%s: settings[%zu] (%s): a block setting needs \"devices\": comma-separated "
+			   "device names or globs (\"vda,nvme*\", \"*\" for all), no '/'",
+			   path, i, key);
+	if (sc != SCOPE_BLOCK && devices && !devices_ok(devices))
+		return bad(err, errlen, "%s: settings[%zu] (%s): devices '%s' are no device names",
+			   path, i, key, plain_text(devices) ? devices : "(control characters)");
 	if (al && !json_is_boolean(al))
 		return bad(err, errlen, "%s: settings[%zu] (%s): at_least is not a boolean", path, i, key);
 	if (ev && !json_is_object(ev))
 		return bad(err, errlen, "%s: settings[%zu] (%s): evidence is not an object", path, i, key);
 	src = ev ? member_str(ev, "source", &ok) : NULL;
+	if (ev && (!plain_text(src) || !plain_text(member_str(ev, "metric", &ok)) ||
+		   !plain_text(member_str(ev, "unit", &ok)) || !plain_text(member_str(ev, "stat", &ok)) ||
+		   !plain_text(member_str(ev, "verdict", &ok))))
+		return bad(err, errlen,
+			   "%s: settings[%zu] (%s): evidence holds a newline or another control character",
+			   path, i, key);
 	s = profile_add(p, rule ? rule : "manual", key, value, json_is_true(al), sc, current,
 			reason ? reason : "", src);
 	if (!s)
@@ -401,6 +468,11 @@ struct profile *profile_from_json(const json_t *root, const char *path, char *er
 		bad(err, errlen, "%s: needs string \"name\", \"workload\" and an array \"settings\"", path);
 		return NULL;
 	}
+	if (!plain_text(name) || !plain_text(base) || !plain_text(from) || !plain_text(run_id)) {
+		bad(err, errlen, "%s: name, base, from or run_id holds a newline or another control "
+			    "character", path);
+		return NULL;
+	}
 	if (profile_class_parse(workload, &cls)) {
 		bad(err, errlen,
 		    "%s: workload '%s' is none of general, latency, throughput, container-density, gpu",
@@ -425,13 +497,27 @@ struct profile *profile_from_json(const json_t *root, const char *path, char *er
 	json_array_foreach(json_object_get(root, "skipped"), i, v) {
 		const char *r = member_str(v, "rule", &ok), *why = member_str(v, "reason", &ok);
 
+		if (!plain_text(r) || !plain_text(why)) {
+			bad(err, errlen, "%s: skipped[%zu]: holds a newline or another control character",
+			    path, i);
+			profile_free(p);
+			return NULL;
+		}
 		if (r && why && profile_skip(p, r, "%s", why)) {
+			bad(err, errlen, "out of memory");
 			profile_free(p);
 			return NULL;
 		}
 	}
 	json_array_foreach(json_object_get(root, "notes"), i, v) {
+		if (json_is_string(v) && !plain_text(json_string_value(v))) {
+			bad(err, errlen, "%s: notes[%zu]: holds a newline or another control character",
+			    path, i);
+			profile_free(p);
+			return NULL;
+		}
 		if (json_is_string(v) && profile_note(p, "%s", json_string_value(v))) {
+			bad(err, errlen, "out of memory");
 			profile_free(p);
 			return NULL;
 		}

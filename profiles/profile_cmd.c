@@ -53,10 +53,17 @@ static int emit(const struct profile *p, enum profile_format f, FILE *out, char 
 	}
 }
 
-/* Through PATH.tmp.PID and a rename, so a refused value leaves no half file. */
+/*
+ * Emitted into memory first, so a refused value leaves no file at all; then
+ * write_atomic: a random temp name created O_EXCL|O_NOFOLLOW beside the
+ * file (no symlink planted in a shared directory is followed), renamed over it.
+ */
 int profile_write(const struct profile *p, enum profile_format f, const char *path)
 {
-	char file[4096], tmp[4200], err[512];
+	char file[4096], err[512], werr[4200];
+	char *buf = NULL;
+	size_t len = 0;
+	struct stat st;
 	FILE *out;
 	int rc;
 
@@ -73,28 +80,40 @@ int profile_write(const struct profile *p, enum profile_format f, const char *pa
 			log_err("cannot create the tuned profile directory %s: %m", path);
 			return EXIT_RUNTIME;
 		}
+		/* a symlink planted at PATH would take tuned.conf somewhere else */
+		if (lstat(path, &st)) {
+			log_err("cannot write the tuned profile directory %s: %m", path);
+			return EXIT_RUNTIME;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			log_err("cannot write the tuned profile directory %s: not a directory "
+				"(a symlink there is not followed)", path);
+			return EXIT_RUNTIME;
+		}
 		snprintf(file, sizeof(file), "%s/tuned.conf", path);
 	} else {
 		str_copy(file, path, sizeof(file));
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", file, (int)getpid());
-	out = fopen(tmp, "w");
+	out = open_memstream(&buf, &len);
 	if (!out) {
 		log_err("cannot write %s: %m", file);
 		return EXIT_RUNTIME;
 	}
 	rc = emit(p, f, out, err, sizeof(err));
 	if (fclose(out) && !rc)
-		rc = -EIO;
-	if (!rc && rename(tmp, file))
-		rc = -errno;
+		rc = -ENOMEM;
+	if (rc == -ERANGE || rc == -EINVAL) {
+		free(buf);
+		log_err("%s", err);
+		return EXIT_BAD_INPUT;
+	}
+	if (!rc)
+		rc = write_atomic(file, buf, len, werr, sizeof(werr));
+	else
+		snprintf(werr, sizeof(werr), "%s: %s", file, strerror(-rc));
+	free(buf);
 	if (rc) {
-		unlink(tmp);
-		if (rc == -ERANGE || rc == -EINVAL) {
-			log_err("%s", err);
-			return EXIT_BAD_INPUT;
-		}
-		log_err("cannot write %s: %s", file, strerror(-rc));
+		log_err("cannot write %s", werr);
 		return EXIT_RUNTIME;
 	}
 	log_info("profile: %s", file);

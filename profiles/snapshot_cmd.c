@@ -1,6 +1,7 @@
 /* snapshot_cmd.c - the snapshot command, and this node's differences from a reference OS. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include "core/log.h"
 #include "core/snapshot.h"
 #include "core/topo.h"
+#include "core/util.h"
 #include "gpu/gpu.h"
 #include "profiles/reference.h"
 
@@ -25,19 +27,18 @@ static const char snapshot_usage[] =
 
 static int write_json_atomic(json_t *doc, const char *path)
 {
-	char tmp[4096];
+	char *text = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER), err[4200];
 	int rc;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+	if (!text) {
+		log_err("cannot write %s: out of memory", path);
 		return -1;
-	rc = json_dump_file(doc, tmp, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-	if (!rc && rename(tmp, path))
-		rc = -1;
-	if (rc) {
-		log_err("cannot write %s: %m", path);
-		unlink(tmp);
 	}
-	return rc;
+	rc = write_atomic(path, text, strlen(text), err, sizeof(err));
+	free(text);
+	if (rc)
+		log_err("cannot write %s", err);
+	return rc ? -1 : 0;
 }
 
 static const char *group_name(const char *group)

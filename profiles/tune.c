@@ -5,10 +5,10 @@
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -160,23 +160,44 @@ static unsigned count_benches(const char *glob)
 /*
  * Run `/proc/self/exe run ...` with output into log; its exit status or
  * -errno. SIGINT reaches the child too (same process group): it saves a
- * partial result and exits 130, which the caller sees.
+ * partial result and exits 130, which the caller sees. fork and exec rather
+ * than posix_spawn: the child gets SIGTERM when tune dies, even by SIGKILL
+ * (PR_SET_PDEATHSIG), so no run outlives its tune; it inherits the
+ * environment, and with it the mark by which cleanup knows it.
  */
 static int run_child(char *const argv[], const char *log)
 {
-	posix_spawn_file_actions_t fa;
-	int status, rc, forwarded = 0;
-	pid_t pid;
+	int status, forwarded = 0, fd;
+	pid_t parent = getpid(), pid;
 
-	rc = posix_spawn_file_actions_init(&fa);
-	if (rc)
-		return -rc;
-	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
-	rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, NULL);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc)
-		return -rc;
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	if (pid == 0) {
+		sigset_t none;
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		/* tune died before the prctl: nobody would send it */
+		if (getppid() != parent)
+			_exit(127);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
+			_exit(127);
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	close(fd);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			return -errno;

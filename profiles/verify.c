@@ -95,7 +95,8 @@ static int push(struct verify_item **items, size_t *n, const struct profile_sett
 static int verify_block(const struct profile_setting *s, const char *sysroot,
 			struct verify_item **items, size_t *n)
 {
-	const char *attr = s->key + strlen("block.");
+	/* the reader holds block settings to "block.ATTR"; a profile built in code may not */
+	const char *attr = str_starts(s->key, "block.") ? s->key + strlen("block.") : s->key;
 	char dir[512], path[1024], cur[256], globs[256], *g, *save;
 	struct dirent *de;
 	int found = 0, rc = 0;

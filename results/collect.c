@@ -92,8 +92,10 @@ int collect_parse_log(const char *text, size_t len, const char *where, struct re
 	long begin, end;
 	const char *json, *json_end, *nl, *p;
 	unsigned long long bytes;
+	char mline[512];
 	json_error_t je;
 	json_t *root;
+	size_t mlen;
 	int ex;
 
 	*res = NULL;
@@ -119,15 +121,21 @@ int collect_parse_log(const char *text, size_t len, const char *where, struct re
 	json_end = text + line_start(text, (size_t)end);
 	if (json_end > json && json_end[-1] == '\n')
 		json_end--;
-	p = strstr(text + end, " bytes=");
+	/* the end marker's line, NUL-terminated: text need not be, str* and sscanf stay inside it */
 	nl = memchr(text + end, '\n', len - (size_t)end);
-	if (!p || (nl && p > nl) || sscanf(p, " bytes=%llu", &bytes) != 1) {
+	mlen = nl ? (size_t)(nl - (text + end)) : len - (size_t)end;
+	if (mlen >= sizeof(mline))
+		mlen = sizeof(mline) - 1;
+	memcpy(mline, text + end, mlen);
+	mline[mlen] = '\0';
+	p = strstr(mline, " bytes=");
+	if (!p || sscanf(p, " bytes=%llu", &bytes) != 1) {
 		snprintf(why, whylen, "%s: the end marker has no bytes=N: not written by nodeperf", where);
 		return -EINVAL;
 	}
-	p = strstr(text + end, " exit=");
+	p = strstr(mline, " exit=");
 	ex = 0;
-	if (p && (!nl || p < nl))
+	if (p)
 		sscanf(p, " exit=%d", &ex);
 	if ((unsigned long long)(json_end - json) != bytes) {
 		snprintf(why, whylen, "%s: the result is %zu bytes but its end marker says %llu: the log is damaged",
@@ -214,6 +222,9 @@ static char **split_list(char *s, size_t *n)
 }
 
 /* Validate one node's log text and write POOLDIR/<node>.json. 0 delivered, -1 not. */
+/* The pool's suite and label, from the first node that delivered, for the placeholders of the rest. */
+static char pool_suite[32] = "quick", pool_label[128];
+
 static int collect_one(const char *pooldir, const char *node, const char *text, size_t len, const char *where)
 {
 	char why[1024], path[PATH_MAX];
@@ -236,13 +247,62 @@ static int collect_one(const char *pooldir, const char *node, const char *text, 
 		log_warn("node %s: the run exited %d (a bench failed; its reason is in the result's skipped list)",
 			 node, ex);
 	log_info("node %s: %zu metrics -> %s", node, r->nmetrics, path);
+	if (!pool_label[0] && r->suite) {
+		str_copy(pool_suite, r->suite, sizeof(pool_suite));
+		str_copy(pool_label, r->label ? r->label : "", sizeof(pool_label));
+	}
 	result_free(r);
 	return 0;
 }
 
-/* The closing line of a collection: exit 0 when every node delivered, else EXIT_RUNTIME. */
-static int collect_verdict(const struct collect_opts *o, size_t ok, size_t bad, size_t nnodes)
+/*
+ * A node that delivered nothing must not vanish from the pool: `compare
+ * POOL/NODE.json` would judge the others and pass. Its file becomes a partial
+ * result with no metrics and the reason as its one skipped entry (and a stale
+ * file of an earlier collect is replaced), so the gate fails on it.
+ */
+static void collect_placeholder(const char *pooldir, const char *node)
 {
+	char why[1024], path[PATH_MAX], stamp[32], id[300];
+	struct result *r = result_new();
+	char *const argv[] = { "nodeperf", "collect" };
+
+	if (!r)
+		goto fail;
+	utc_rfc3339(stamp, sizeof(stamp));
+	snprintf(id, sizeof(id), "collect-%s-no-result", node);
+	snprintf(why, sizeof(why), "node %s delivered no valid result to collect (its reason is in collect's log)",
+		 node);
+	r->run_id = strdup(id);
+	r->suite = strdup(pool_suite);
+	r->label = pool_label[0] ? strdup(pool_label) : NULL;
+	r->started = strdup(stamp);
+	r->partial = 1;
+	r->node = json_pack("{s:s}", "hostname", node);
+	r->config = json_object();
+	if (!r->run_id || !r->suite || !r->started || !r->node || !r->config || result_set_argv(r, 2, argv) ||
+	    result_add_skip(r, "node", why))
+		goto fail;
+	snprintf(path, sizeof(path), "%s/%s.json", pooldir, node);
+	if (result_write(r, path, why, sizeof(why)))
+		goto fail;
+	log_err("node %s: wrote %s, a partial result with no metrics, so that a gate on the pool fails", node, path);
+	result_free(r);
+	return;
+fail:
+	log_err("node %s: could not write its placeholder result: %s", node, r ? why : "out of memory");
+	result_free(r);
+}
+
+/* The closing line of a collection: exit 0 when every node delivered, else EXIT_RUNTIME. */
+static int collect_verdict(const struct collect_opts *o, char **nodes, const char *delivered, size_t ok,
+			   size_t bad, size_t nnodes)
+{
+	size_t i;
+
+	for (i = 0; i < nnodes; i++)
+		if (!delivered[i] && collect_node_name_ok(nodes[i]))
+			collect_placeholder(o->out, nodes[i]);
 	if (bad) {
 		log_err("collect: %zu of %zu nodes delivered no valid result (named above)", bad, nnodes);
 		return EXIT_RUNTIME;
@@ -254,8 +314,14 @@ static int collect_verdict(const struct collect_opts *o, size_t ok, size_t bad, 
 static int collect_logs(const struct collect_opts *o, char **nodes, size_t nnodes)
 {
 	char path[PATH_MAX], where[PATH_MAX + 64];
+	char *delivered = calloc(nnodes ? nnodes : 1, 1);
 	size_t i, ok = 0, bad = 0;
+	int rc;
 
+	if (!delivered) {
+		log_err("collect: out of memory");
+		return EXIT_RUNTIME;
+	}
 	for (i = 0; i < nnodes; i++) {
 		size_t len;
 		char *text;
@@ -272,10 +338,12 @@ static int collect_logs(const struct collect_opts *o, char **nodes, size_t nnode
 		if (collect_one(o->out, nodes[i], text, len, where))
 			bad++;
 		else
-			ok++;
+			delivered[i] = 1, ok++;
 		free(text);
 	}
-	return collect_verdict(o, ok, bad, nnodes);
+	rc = collect_verdict(o, nodes, delivered, ok, bad, nnodes);
+	free(delivered);
+	return rc;
 }
 
 /* The node names from the *.log files of dir, sorted. */
@@ -411,6 +479,7 @@ static int collect_kubectl(const struct collect_opts *o, char **nodes, size_t nn
 	const size_t cap = 1 << 20;
 	char *buf = malloc(cap), *nodebuf = NULL, sel[512], path[PATH_MAX], where[PATH_MAX + 64];
 	struct pod *pods = NULL;
+	char *delivered = NULL;
 	size_t i, ok = 0, bad = 0;
 	char **vnodes = nodes;
 	int rc = EXIT_RUNTIME;
@@ -445,7 +514,8 @@ static int collect_kubectl(const struct collect_opts *o, char **nodes, size_t nn
 		}
 	}
 	pods = calloc(nnodes, sizeof(*pods));
-	if (!pods || kubectl_fetch(o, vnodes, nnodes, pods, buf, cap))
+	delivered = calloc(nnodes, 1);
+	if (!pods || !delivered || kubectl_fetch(o, vnodes, nnodes, pods, buf, cap))
 		goto out;
 	for (i = 0; i < nnodes; i++) {
 		size_t len;
@@ -482,15 +552,16 @@ static int collect_kubectl(const struct collect_opts *o, char **nodes, size_t nn
 		if (collect_one(o->out, vnodes[i], text, len, where))
 			bad++;
 		else
-			ok++;
+			delivered[i] = 1, ok++;
 		free(text);
 	}
-	rc = collect_verdict(o, ok, bad, nnodes);
+	rc = collect_verdict(o, vnodes, delivered, ok, bad, nnodes);
 out:
 	if (vnodes != nodes)
 		free(vnodes);
 	free(nodebuf);
 	free(pods);
+	free(delivered);
 	free(buf);
 	return rc;
 }

@@ -637,7 +637,11 @@ static int partial_problems(struct comparison *c, const struct cmp_side *s)
 	int rc = 0;
 
 	for (i = 0; i < s->nruns && !rc; i++)
-		if (s->runs[i]->partial)
+		if (s->runs[i]->partial && !s->runs[i]->nmetrics && s->runs[i]->nskipped)
+			/* collect's placeholder for a node that delivered nothing */
+			rc = add_problem(c, "partial", "%s %s has no result: %s", side_name(c, s),
+					 s->paths[i], s->runs[i]->skipped[0].reason);
+		else if (s->runs[i]->partial)
 			rc = add_problem(c, "partial",
 					 "%s %s is partial: its run was interrupted, the benches after "
 					 "the interruption are not in it",

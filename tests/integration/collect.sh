@@ -58,7 +58,22 @@ has "broken JSON is named" "^nodeperf: error: node aks-azl-4: .*not valid JSON"
 has "an invalid result is named with the reader's reason" "^nodeperf: error: node aks-azl-5: .*unit"
 has "the node without a pod log is named" "^nodeperf: error: node aks-azl-6: no pod log"
 has "the summary counts them" "^nodeperf: error: collect: 6 of 7 nodes delivered no valid result"
-[ "$(ls "$T/azlbad")" = "aks-azl-0.json" ] && pass "only the valid result is written" || fail "files written" "$(ls "$T/azlbad")"
+[ "$(ls "$T/azlbad" | tr '\n' ' ')" = "aks-azl-0.json aks-azl-1.json aks-azl-2.json aks-azl-3.json aks-azl-4.json aks-azl-5.json aks-azl-6.json " ] &&
+	pass "every node has a file: the valid result and a placeholder for each of the others" ||
+	fail "files written" "$(ls "$T/azlbad")"
+has "the placeholder is said" "^nodeperf: error: node aks-azl-6: wrote .*aks-azl-6.json, a partial result with no metrics"
+pycheck "a placeholder is a partial result with no metrics and the reason" "$T/azlbad/aks-azl-6.json" "
+assert d['run']['partial'] is True and d['metrics'] == [], d['run']
+assert 'aks-azl-6 delivered no valid result' in d['skipped'][0]['reason'], d['skipped']"
+# a gate on the pool fails on the nodes that delivered nothing, naming them
+expect_exit "a pool with nodes that delivered nothing fails the gate" 1 "$NODEPERF" compare "$T/azlbad/aks-azl-0.json" -- \
+	"$T"/azlbad/*.json
+check "the gate names a node without a result" grep -q "gate fails: candidate .*aks-azl-6.json has no result: node aks-azl-6 delivered no valid result" "$T/out"
+# a second collect into the same dir replaces a stale file of a node that now delivers nothing
+cp "$T/azlbad/aks-azl-0.json" "$T/azlbad/aks-azl-1.json"
+"$NODEPERF" collect --logs "$B" -o "$T/azlbad" --nodes aks-azl-1 >/dev/null 2>&1
+pycheck "a stale file of a node that now delivers nothing is replaced" "$T/azlbad/aks-azl-1.json" "
+assert d['run']['partial'] is True and d['metrics'] == [], d['run']"
 
 # --- bad usage ---
 expect_exit "collect without -o is bad usage" 2 "$NODEPERF" collect --logs "$L"

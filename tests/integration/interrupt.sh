@@ -59,26 +59,36 @@ kill -INT $pid
 wait $pid
 check "the live run still finished cleanly" no_scratch $pid
 
-# A dead run's scratch dir with a process that names it and a mount inside (what a
-# killed container bench leaves): cleanup kills, unmounts, then removes the dir.
+# A dead run's scratch dir (marked as nodeperf's own) with a mount inside, a process the
+# run started (it carries the run's mark) and an unrelated one that names the dir (what
+# a killed container bench leaves, and someone's `tail -f`): cleanup kills the run's
+# process only, unmounts, then removes the dir.
 sh -c 'exit 0' &
 dead=$!
 wait $dead
 D=$(mktemp -d "/var/tmp/nodeperf-$dead-XXXXXX")
+echo "$dead 0" >"$D/.nodeperf-owner"
 mkdir "$D/rootfs"
 if mount -t tmpfs np-test "$D/rootfs" 2>/dev/null; then
 	touch "$D/rootfs/f"
-	"$PY" -c 'import time; time.sleep(600)' "$D/holder" &
+	NODEPERF_RUN_OWNER="$dead:0" "$PY" -c 'import time; time.sleep(600)' "$D/holder" &
 	holder=$!
+	"$PY" -c 'import time; time.sleep(600)' "$D/bystander" &
+	bystander=$!
 	settled sh -c "tr '\\0' ' ' </proc/$holder/cmdline | grep -q '$D/holder'"
+	settled sh -c "tr '\\0' ' ' </proc/$bystander/cmdline | grep -q '$D/bystander'"
 	expect_exit "cleanup --dry-run of a dead run's dir: exit 0" 0 "$NODEPERF" cleanup --dry-run
-	check "dry run names the process" grep -q "^would remove process $holder (python3)" "$T/out"
+	check "dry run names the run's process" grep -q "^would remove process $holder (python3.*, started by dead run $dead)" "$T/out"
+	check "dry run does not name the unrelated process" sh -c "! grep -q '^would remove process $bystander ' '$T/out'"
 	check "dry run names the mount" grep -qx "would remove mount $D/rootfs" "$T/out"
 	check "dry run touches nothing" sh -c "kill -0 $holder && grep -q ' $D/rootfs ' /proc/self/mountinfo"
 	expect_exit "cleanup of a dead run's dir: exit 0" 0 "$NODEPERF" cleanup
-	check "cleanup killed the process" grep -q "^removed process $holder (python3)" "$T/out"
+	check "cleanup killed the run's process" grep -q "^removed process $holder (python3.*, started by dead run $dead)" "$T/out"
 	wait $holder 2>/dev/null
-	check "the process is gone" sh -c "! kill -0 $holder 2>/dev/null"
+	check "the run's process is gone" sh -c "! kill -0 $holder 2>/dev/null"
+	check "the unrelated process that names the dir still runs" kill -0 $bystander
+	kill $bystander
+	wait $bystander 2>/dev/null
 	check "cleanup unmounted the mount" sh -c "! grep -q ' $D/rootfs ' /proc/self/mountinfo"
 	check "cleanup removed the dir" test ! -e "$D"
 else

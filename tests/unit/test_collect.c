@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -148,6 +150,40 @@ static void test_last_result_wins(void **state)
 	free(json);
 }
 
+/*
+ * The text is not NUL-terminated: the parser stays inside len. The log ends
+ * right at a page followed by an inaccessible one, the end marker its last
+ * line without a newline, so that a read past len faults.
+ */
+static void test_not_nul_terminated(void **state)
+{
+	const char body[] = "{\"x\": 1}";
+	char text[512], why[512];
+	long page = sysconf(_SC_PAGESIZE);
+	struct result *r = NULL;
+	int n, ex;
+	char *map, *at;
+
+	(void)state;
+	n = snprintf(text, sizeof(text), "log\n" COLLECT_BEGIN " node=n ====\n%s\n" COLLECT_END
+		     " node=n exit=0 bytes=%zu", body, strlen(body));
+	map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mprotect(map + page, (size_t)page, PROT_NONE), 0);
+	at = map + page - n;
+	memcpy(at, text, (size_t)n);
+	/* parsed up to the last digit, and no further: an invalid result, not a fault */
+	assert_int_equal(collect_parse_log(at, (size_t)n, "pod", &r, &ex, why, sizeof(why)), -EINVAL);
+	assert_null(r);
+	/* cut inside "bytes=": no bytes=N */
+	n = (int)(strstr(text, " bytes=") - text) + 4;
+	at = map + page - n;
+	memcpy(at, text, (size_t)n);
+	assert_int_equal(collect_parse_log(at, (size_t)n, "pod", &r, &ex, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "no bytes=N"));
+	munmap(map, (size_t)page * 2);
+}
+
 static void test_node_names(void **state)
 {
 	(void)state;
@@ -166,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_no_begin),
 		cmocka_unit_test(test_cut_short),    cmocka_unit_test(test_damaged),
 		cmocka_unit_test(test_last_result_wins), cmocka_unit_test(test_node_names),
+		cmocka_unit_test(test_not_nul_terminated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

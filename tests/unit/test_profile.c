@@ -307,6 +307,29 @@ static void test_json_bad(void **state)
 	expect_bad_json("{\"schema\": \"nodeperf/profile/v1\", \"name\": \"x\", \"workload\": \"general\", "
 			"\"settings\": [{\"key\": \"a.b\", \"value\": 1, \"scope\": \"global\"}]}",
 			"needs string \"key\" and \"value\"");
+	/* what an emitter cannot carry is refused here (the tuned emitter crashed on it) */
+	expect_bad_json("{\"schema\": \"nodeperf/profile/v1\", \"name\": \"x\", \"workload\": \"general\", "
+			"\"settings\": [{\"key\": \"block.scheduler\", \"value\": \"none\", \"scope\": \"block\"}]}",
+			"a block setting needs \"devices\"");
+	expect_bad_json("{\"schema\": \"nodeperf/profile/v1\", \"name\": \"x\", \"workload\": \"general\", "
+			"\"settings\": [{\"key\": \"block.scheduler\", \"value\": \"none\", \"scope\": \"block\", "
+			"\"devices\": \"../../etc\"}]}",
+			"a block setting needs \"devices\"");
+	expect_bad_json("{\"schema\": \"nodeperf/profile/v1\", \"name\": \"x\", \"workload\": \"general\", "
+			"\"settings\": [{\"key\": \"x\", \"value\": \"none\", \"scope\": \"block\", "
+			"\"devices\": \"vda\"}]}",
+			"a block setting's key is block.ATTR");
+	/* a newline would smuggle a line of its own into sysctl.d or tuned.conf */
+	expect_bad_json("{\"schema\": \"nodeperf/profile/v1\", \"name\": \"x\", \"workload\": \"general\", "
+			"\"settings\": [{\"key\": \"vm.swappiness\", \"value\": \"10\", \"scope\": \"global\", "
+			"\"reason\": \"x\\nkernel.core_pattern = |/bin/sh\"}]}",
+			"control character");
+	expect_bad_json("{\"schema\": \"nodeperf/profile/v1\", \"name\": \"x\", \"workload\": \"general\", "
+			"\"settings\": [{\"key\": \"vm.swappiness\", \"value\": \"10\\nvm.x=1\", \"scope\": \"global\"}]}",
+			"control character");
+	expect_bad_json("{\"schema\": \"nodeperf/profile/v1\", \"name\": \"x\", \"workload\": \"general\", "
+			"\"settings\": [{\"key\": \"vm.swap = 1\", \"value\": \"10\", \"scope\": \"global\"}]}",
+			"not a dotted name");
 }
 
 static void put(const char *root, const char *rel, const char *text)

@@ -1,4 +1,6 @@
-/* test_sandbox.c - rmtree stays on its filesystem; the mount and process lookups cleanup uses. */
+/* test_sandbox.c - rmtree stays on its filesystem; the mount and process lookups cleanup uses;
+ * the owner marks and registry; write_atomic and read_all (core/util.c) against hostile files. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -15,6 +17,7 @@
 #include <cmocka.h>
 
 #include "core/sandbox.h"
+#include "core/util.h"
 
 static void touch(const char *dir, const char *name)
 {
@@ -114,12 +117,161 @@ static void test_pids_naming(void **state)
 	assert_int_equal(sandbox_pids_naming(marker, pids, 8), 0);
 }
 
+static char *slurp(const char *path)
+{
+	char *t = read_all(path, NULL);
+
+	assert_non_null(t);
+	return t;
+}
+
+/* A symlink planted at any old-style temp name, or at the destination, is never followed. */
+static void test_write_atomic_symlinks(void **state)
+{
+	char dir[] = "/tmp/np-test-wa-XXXXXX", victim[512], out[512], link[600], *t;
+	struct stat st;
+	int pid, base = (int)getpid();
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	snprintf(out, sizeof(out), "%s/out.json", dir);
+	assert_int_equal(write_atomic(victim, "precious\n", 9, NULL, 0), 0);
+	for (pid = base - 50; pid < base + 500; pid++) {
+		snprintf(link, sizeof(link), "%s.tmp.%d", out, pid);
+		assert_int_equal(symlink(victim, link), 0);
+	}
+	assert_int_equal(write_atomic(out, "new\n", 4, NULL, 0), 0);
+	t = slurp(victim);
+	assert_string_equal(t, "precious\n");
+	free(t);
+	t = slurp(out);
+	assert_string_equal(t, "new\n");
+	free(t);
+	/* the destination a symlink: replaced by the file, the target untouched */
+	unlink(out);
+	assert_int_equal(symlink(victim, out), 0);
+	assert_int_equal(write_atomic(out, "again\n", 6, NULL, 0), 0);
+	assert_int_equal(lstat(out, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	t = slurp(victim);
+	assert_string_equal(t, "precious\n");
+	free(t);
+	assert_int_equal(sandbox_rmtree(dir), 0);
+}
+
+/* Failure: -errno, "PATH: strerror" in err, the old file kept, no temp file left. */
+static void test_write_atomic_errors(void **state)
+{
+	char dir[] = "/tmp/np-test-wa-XXXXXX", out[800], err[900], *t;
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(out, sizeof(out), "%s/missing/out.json", dir);
+	assert_int_equal(write_atomic(out, "x", 1, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "missing/out.json: No such file or directory"));
+	snprintf(out, sizeof(out), "%s/out.json", dir);
+	assert_int_equal(write_atomic(out, "old", 3, err, sizeof(err)), 0);
+	/* the target is a directory: rename fails; the temp file goes */
+	snprintf(out, sizeof(out), "%s/sub", dir);
+	assert_int_equal(mkdir(out, 0700), 0);
+	assert_int_equal(write_atomic(out, "x", 1, err, sizeof(err)), -EISDIR);
+	assert_non_null(strstr(err, "sub: Is a directory"));
+	snprintf(out, sizeof(out), "%s/out.json", dir);
+	t = slurp(out);
+	assert_string_equal(t, "old");
+	free(t);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.' || strstr(de->d_name, ".tmp.") != NULL;
+	closedir(d);
+	assert_int_equal(n, 2);	/* out.json and sub, no temp file */
+	/* a full filesystem: the real errno (ENOSPC), not EIO */
+	if (!geteuid()) {
+		char mnt[600], fill[700];
+		int fd;
+
+		snprintf(mnt, sizeof(mnt), "%s/full", dir);
+		assert_int_equal(mkdir(mnt, 0700), 0);
+		if (!mount("np-test", mnt, "tmpfs", 0, "size=16k")) {
+			snprintf(fill, sizeof(fill), "%s/filler", mnt);
+			fd = open(fill, O_WRONLY | O_CREAT, 0600);
+			while (fd >= 0 && write(fd, dir, sizeof(dir)) > 0)
+				;
+			close(fd);
+			snprintf(out, sizeof(out), "%s/out.json", mnt);
+			assert_int_equal(write_atomic(out, dir, sizeof(dir), err, sizeof(err)), -ENOSPC);
+			assert_non_null(strstr(err, "No space left on device"));
+			umount(mnt);
+		}
+	}
+	assert_int_equal(sandbox_rmtree(dir), 0);
+}
+
+/* An endless file is refused (EFBIG) once READ_ALL_MAX is read, not read until memory runs out. */
+static void test_read_all_bounded(void **state)
+{
+	size_t len = 0;
+
+	(void)state;
+	errno = 0;
+	assert_null(read_all("/dev/zero", &len));
+	assert_int_equal(errno, EFBIG);
+	assert_null(read_all("/nonexistent/np-test", &len));
+	assert_int_equal(errno, ENOENT);
+}
+
+/* A scratch dir holds the owner's mark; the registry lists it while it lives. */
+static void test_tempdir_marker_and_registry(void **state)
+{
+	char rundir[] = "/tmp/np-test-run-XXXXXX", path[512], mark[600], reg[600], *t;
+	unsigned long long start = 0;
+	int pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(rundir));
+	setenv("NODEPERF_RUNDIR", rundir, 1);
+	assert_int_equal(sandbox_proc_start(getpid(), &start, NULL), 0);
+	assert_true(start > 0);
+	assert_true(sandbox_owner_alive(getpid(), start));
+	assert_false(sandbox_owner_alive(getpid(), start + 1));	/* a recycled pid */
+	assert_false(sandbox_owner_alive(0, 0));
+	sandbox_init();
+	assert_int_equal(sandbox_tempdir("/tmp", path, sizeof(path)), 0);
+	snprintf(mark, sizeof(mark), "%s/" SANDBOX_MARKER, path);
+	t = slurp(mark);
+	assert_int_equal(sscanf(t, "%d", &pid), 1);
+	assert_int_equal(pid, getpid());
+	free(t);
+	snprintf(reg, sizeof(reg), "%s/%d", rundir, (int)getpid());
+	t = slurp(reg);
+	assert_non_null(strstr(t, "res tempdir "));
+	assert_non_null(strstr(t, path));
+	free(t);
+	/* children started from here carry the run's mark */
+	assert_non_null(getenv(SANDBOX_OWNER_ENV));
+	assert_int_equal(atoi(getenv(SANDBOX_OWNER_ENV)), getpid());
+	sandbox_cleanup_all();
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(access(reg, F_OK), -1);	/* all undone: no registry file */
+	unsetenv("NODEPERF_RUNDIR");
+	assert_int_equal(sandbox_rmtree(rundir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rmtree_plain),
 		cmocka_unit_test(test_rmtree_stops_at_a_mount),
 		cmocka_unit_test(test_pids_naming),
+		cmocka_unit_test(test_write_atomic_symlinks),
+		cmocka_unit_test(test_write_atomic_errors),
+		cmocka_unit_test(test_read_all_bounded),
+		cmocka_unit_test(test_tempdir_marker_and_registry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
