@@ -79,9 +79,5 @@ struct cp_point {
 int cp_edivisive(const double *x, size_t n, const struct cp_opts *o, struct cp_point *out,
 		 size_t cap);
 
-/* Student's t distribution with df > 0 degrees of freedom (df = INFINITY: the normal). */
-double cp_t_cdf(double t, double df);
-/* Its quantile, 0 < p < 1 (NAN otherwise), to about 1e-12. */
-double cp_t_quantile(double p, double df);
 
 #endif

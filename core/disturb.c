@@ -563,11 +563,11 @@ double rep_env_severity(const struct rep_env *e)
 	if (wall > 0) {
 		s = fmax(s, (e->other_cpu_s - DISTURB_OTHER_CPU_SLACK_S) / wall / DISTURB_OTHER_CPU_MAX);
 		s = fmax(s, e->steal_s / wall / DISTURB_STEAL_MAX);
-		/* throttling and faults have no room at all: past the rule, scaled by how much */
+		/* throttling has no room at all: past the rule, scaled by how much */
 		if (e->throttled_s > DISTURB_THROTTLED_MAX_S)
 			s = fmax(s, 1 + 100 * e->throttled_s / wall);
 	}
 	if (e->major_faults > DISTURB_MAJOR_FAULTS_MAX)
-		s = fmax(s, 1 + e->major_faults / 10);
+		s = fmax(s, e->major_faults / DISTURB_MAJOR_FAULTS_MAX);
 	return s;
 }

@@ -169,6 +169,17 @@ int loopdev_apply(const struct loopdev *ld, const struct loopdev_tune *t, char *
 	if (n < 0)
 		rc = -errno;
 	close(fd);
+	if (!rc && !strcmp(t->attr, "scheduler") && read_small(path, have, sizeof(have)) > 0) {
+		/* a queue that takes no scheduler (loop on older kernels) accepts any write and keeps none */
+		char want[80];
+
+		snprintf(want, sizeof(want), "[%s]", t->value);
+		if (!strstr(have, want)) {
+			snprintf(why, len, "block.scheduler=%s not taken by %s: it offers %s", t->value, ld->name,
+				 str_trim(have));
+			return -EINVAL;
+		}
+	}
 	if (!rc)
 		return 0;
 	if (!strcmp(t->attr, "scheduler") && read_small(path, have, sizeof(have)) > 0)

@@ -217,16 +217,16 @@ double stats_mad_sigma(const double *x, size_t n)
 	return s;
 }
 
-/* The regularized incomplete beta I_x(a, b), by Lentz's continued fraction. */
+/* Continued fraction of the regularized incomplete beta (modified Lentz). */
 static double beta_cf(double a, double b, double x)
 {
 	const double tiny = 1e-300;
-	double c = 1, d = 1 - (a + b) * x / (a + 1), h, num;
+	double c = 1, d = 1 - (a + b) * x / (a + 1), h, num, del;
 	int m;
 
 	d = 1 / (fabs(d) < tiny ? tiny : d);
 	h = d;
-	for (m = 1; m <= 300; m++) {
+	for (m = 1; m <= 500; m++) {
 		num = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m));
 		d = 1 + num * d;
 		c = 1 + num / c;
@@ -238,14 +238,16 @@ static double beta_cf(double a, double b, double x)
 		c = 1 + num / c;
 		d = 1 / (fabs(d) < tiny ? tiny : d);
 		c = fabs(c) < tiny ? tiny : c;
-		h *= d * c;
-		if (fabs(d * c - 1) < 1e-15)
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1) < 1e-15)
 			break;
 	}
 	return h;
 }
 
-static double inc_beta(double a, double b, double x)
+/* I_x(a, b). */
+static double beta_inc(double a, double b, double x)
 {
 	double front;
 
@@ -265,25 +267,33 @@ double stats_t_cdf(double t, double df)
 
 	if (isnan(t) || !(df > 0))
 		return NAN;
-	tail = 0.5 * inc_beta(df / 2, 0.5, df / (df + t * t));
-	return t >= 0 ? 1 - tail : tail;
+	if (isinf(df))
+		return 0.5 * erfc(-t / M_SQRT2);
+	if (isinf(t))
+		return t > 0 ? 1 : 0;
+	tail = 0.5 * beta_inc(df / 2, 0.5, df / (df + t * t));
+	return t > 0 ? 1 - tail : tail;
 }
 
 double stats_t_quantile(double p, double df)
 {
-	double lo = -1e3, hi = 1e3, mid;
+	double lo = -1, hi = 1, mid;
 	int i;
 
 	if (!(p > 0 && p < 1) || !(df > 0))
 		return NAN;
-	for (i = 0; i < 200 && hi - lo > 1e-12; i++) {
-		mid = (lo + hi) / 2;
+	while (stats_t_cdf(lo, df) > p)
+		lo *= 2;
+	while (stats_t_cdf(hi, df) < p)
+		hi *= 2;
+	for (i = 0; i < 200 && hi - lo > 1e-13 * fmax(1, fabs(lo)); i++) {
+		mid = 0.5 * (lo + hi);
 		if (stats_t_cdf(mid, df) < p)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	return (lo + hi) / 2;
+	return 0.5 * (lo + hi);
 }
 
 double stats_mw_min_p(size_t na, size_t nb)

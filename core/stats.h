@@ -41,7 +41,8 @@ int stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb,
 /* Robust standard deviation: 1.4826 times the median absolute deviation from the median. */
 double stats_mad_sigma(const double *x, size_t n);
 
-/* Student's t distribution with df degrees of freedom (df > 0): CDF and quantile (0 < p < 1). */
+/* Student's t distribution with df > 0 degrees of freedom (df = INFINITY: the normal): CDF and
+ * quantile (0 < p < 1, NAN otherwise, to about 1e-12). */
 double stats_t_cdf(double t, double df);
 double stats_t_quantile(double p, double df);
 

@@ -67,8 +67,13 @@ static __always_inline struct biolat_bucket *bucket_of(__u32 h)
 	return bpf_map_lookup_elem(&inflight, &b);
 }
 
-/* Store ts for id; returns the time id held before (0: none). */
-static __always_inline __u64 slot_put(__u64 id, __u32 h, __u64 ts)
+/*
+ * Store ts for id; returns the time id held before (0: none). cas is a
+ * constant: 0 in the programs for kernels before 5.12, whose verifier refuses
+ * any atomic but add (the loader's "nc" twins); there two CPUs claiming the
+ * same free way at once is not prevented, one request's stamp is lost.
+ */
+static __always_inline __u64 slot_put(__u64 id, __u32 h, __u64 ts, int cas)
 {
 	struct biolat_bucket *b = bucket_of(h);
 	__u64 old, oldest = ~0ull;
@@ -85,7 +90,12 @@ static __always_inline __u64 slot_put(__u64 id, __u32 h, __u64 ts)
 	}
 	for (i = 0; i < BIOLAT_WAYS; i++) {
 		/* another CPU may claim the same free slot for another request */
-		if (!b->way[i].id && !__sync_val_compare_and_swap(&b->way[i].id, 0, id)) {
+		if (cas && !b->way[i].id && !__sync_val_compare_and_swap(&b->way[i].id, 0, id)) {
+			b->way[i].ts = ts;
+			return 0;
+		}
+		if (!cas && !b->way[i].id) {
+			b->way[i].id = id;
 			b->way[i].ts = ts;
 			return 0;
 		}
@@ -133,16 +143,16 @@ static __always_inline __u32 op_of(__u32 cmd_flags)
 	return BIOLAT_OP_OTHER;
 }
 
-static __always_inline void on_insert(__u64 id, __u32 h)
+static __always_inline void on_insert(__u64 id, __u32 h, int cas)
 {
-	slot_put(id, h, bpf_ktime_get_ns() | TS_INSERT);
+	slot_put(id, h, bpf_ktime_get_ns() | TS_INSERT, cas);
 }
 
 /* The issue stamp replaces the insert stamp; queue_key is only evaluated after an insert. */
-#define ON_ISSUE(id, h, queue_key)                                              \
+#define ON_ISSUE(id, h, queue_key, cas)                                         \
 	do {                                                                    \
 		__u64 now_ = bpf_ktime_get_ns() & ~TS_INSERT;                   \
-		__u64 then_ = slot_put(id, h, now_);                            \
+		__u64 then_ = slot_put(id, h, now_, cas);                       \
 		if (then_ & TS_INSERT)                                          \
 			np_krecord(queue_key, now_ - (then_ & ~TS_INSERT));     \
 	} while (0)
@@ -180,14 +190,28 @@ static __always_inline __u32 btf_key(struct request *rq, __u32 op)
 SEC("tp_btf/block_rq_insert")
 int BPF_PROG(btf_insert, struct request *rq)
 {
-	on_insert((__u64)rq, ptr_lo32(rq));
+	on_insert((__u64)rq, ptr_lo32(rq), 1);
+	return 0;
+}
+
+SEC("tp_btf/block_rq_insert")
+int BPF_PROG(btfnc_insert, struct request *rq)
+{
+	on_insert((__u64)rq, ptr_lo32(rq), 0);
 	return 0;
 }
 
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(btf_issue, struct request *rq)
 {
-	ON_ISSUE((__u64)rq, ptr_lo32(rq), btf_key(rq, BIOLAT_OP_QUEUE));
+	ON_ISSUE((__u64)rq, ptr_lo32(rq), btf_key(rq, BIOLAT_OP_QUEUE), 1);
+	return 0;
+}
+
+SEC("tp_btf/block_rq_issue")
+int BPF_PROG(btfnc_issue, struct request *rq)
+{
+	ON_ISSUE((__u64)rq, ptr_lo32(rq), btf_key(rq, BIOLAT_OP_QUEUE), 0);
 	return 0;
 }
 
@@ -203,7 +227,8 @@ int BPF_PROG(btf_complete, struct request *rq, blk_status_t error, unsigned int 
 
 /*
  * The merged-away request is freed without a completion: drop its insert
- * stamp. block_rq_merge exists from 5.11 on, below every kernel targeted.
+ * stamp. block_rq_merge exists from 5.11 on: before, the loader leaves these
+ * programs out (optional_tp_missing) and a merged-away stamp waits for eviction.
  */
 SEC("tp_btf/block_rq_merge")
 int BPF_PROG(btf_merge, struct request *rq)
@@ -230,14 +255,28 @@ static __always_inline __u32 raw_key(struct request *rq, __u32 op)
 SEC("raw_tp/block_rq_insert")
 int BPF_PROG(raw_insert, struct request *rq)
 {
-	on_insert((__u64)rq, ptr_lo32(rq));
+	on_insert((__u64)rq, ptr_lo32(rq), 1);
+	return 0;
+}
+
+SEC("raw_tp/block_rq_insert")
+int BPF_PROG(rawnc_insert, struct request *rq)
+{
+	on_insert((__u64)rq, ptr_lo32(rq), 0);
 	return 0;
 }
 
 SEC("raw_tp/block_rq_issue")
 int BPF_PROG(raw_issue, struct request *rq)
 {
-	ON_ISSUE((__u64)rq, ptr_lo32(rq), raw_key(rq, BIOLAT_OP_QUEUE));
+	ON_ISSUE((__u64)rq, ptr_lo32(rq), raw_key(rq, BIOLAT_OP_QUEUE), 1);
+	return 0;
+}
+
+SEC("raw_tp/block_rq_issue")
+int BPF_PROG(rawnc_issue, struct request *rq)
+{
+	ON_ISSUE((__u64)rq, ptr_lo32(rq), raw_key(rq, BIOLAT_OP_QUEUE), 0);
 	return 0;
 }
 
@@ -303,7 +342,17 @@ int tp_insert(struct trace_event_raw_block_rq *ctx)
 	__u32 dev = *(volatile __u32 *)&ctx->dev;
 	__u64 sector = *(volatile __u64 *)&ctx->sector;
 
-	on_insert(tp_id(dev, sector), tp_hash(dev, sector));
+	on_insert(tp_id(dev, sector), tp_hash(dev, sector), 1);
+	return 0;
+}
+
+SEC("tp/block/block_rq_insert")
+int tpnc_insert(struct trace_event_raw_block_rq *ctx)
+{
+	__u32 dev = *(volatile __u32 *)&ctx->dev;
+	__u64 sector = *(volatile __u64 *)&ctx->sector;
+
+	on_insert(tp_id(dev, sector), tp_hash(dev, sector), 0);
 	return 0;
 }
 
@@ -313,16 +362,52 @@ int tp_issue(struct trace_event_raw_block_rq *ctx)
 	__u32 dev = *(volatile __u32 *)&ctx->dev;
 	__u64 sector = *(volatile __u64 *)&ctx->sector;
 
-	ON_ISSUE(tp_id(dev, sector), tp_hash(dev, sector), tp_key(dev, BIOLAT_OP_QUEUE));
+	ON_ISSUE(tp_id(dev, sector), tp_hash(dev, sector), tp_key(dev, BIOLAT_OP_QUEUE), 1);
 	return 0;
 }
+
+SEC("tp/block/block_rq_issue")
+int tpnc_issue(struct trace_event_raw_block_rq *ctx)
+{
+	__u32 dev = *(volatile __u32 *)&ctx->dev;
+	__u64 sector = *(volatile __u64 *)&ctx->sector;
+
+	ON_ISSUE(tp_id(dev, sector), tp_hash(dev, sector), tp_key(dev, BIOLAT_OP_QUEUE), 0);
+	return 0;
+}
+
+/* Before 5.12 the event had a class of its own: same fields, another struct name. */
+struct trace_event_raw_block_rq_complete___old {
+	__u32 dev;
+	__u64 sector;
+	char rwbs[8];
+} __attribute__((preserve_access_index));
 
 SEC("tp/block/block_rq_complete")
 int tp_complete(struct trace_event_raw_block_rq_completion *ctx)
 {
-	__u32 dev = *(volatile __u32 *)&ctx->dev;
-	__u64 sector = *(volatile __u64 *)&ctx->sector;
-	char c0 = *(volatile char *)&ctx->rwbs[0], c1 = *(volatile char *)&ctx->rwbs[1];
+	struct trace_event_raw_block_rq_complete___old *old = (void *)ctx;
+	__u32 dev;
+	__u64 sector;
+	char c0, c1;
+
+	if (bpf_core_type_exists(struct trace_event_raw_block_rq_completion)) {
+		dev = *(volatile __u32 *)&ctx->dev;
+		sector = *(volatile __u64 *)&ctx->sector;
+		c0 = *(volatile char *)&ctx->rwbs[0];
+		c1 = *(volatile char *)&ctx->rwbs[1];
+	} else {
+		/* helper reads: the verifier refuses loads through the ctx pointer plus an offset */
+		char rwbs[2] = { 0 };
+
+		dev = 0;
+		sector = 0;
+		bpf_core_read(&dev, sizeof(dev), &old->dev);
+		bpf_core_read(&sector, sizeof(sector), &old->sector);
+		bpf_core_read(rwbs, sizeof(rwbs), &old->rwbs);
+		c0 = rwbs[0];
+		c1 = rwbs[1];
+	}
 
 	/* the classic event does not say whether the completion is partial: the first one ends it */
 	ON_COMPLETE(tp_id(dev, sector), tp_hash(dev, sector), tp_key(dev, rwbs_op(c0, c1)));

@@ -328,6 +328,86 @@ static __u32 pid_max(void)
 	return v > 0 && v <= 4194304 ? (__u32)v : 4194304;
 }
 
+/*
+ * What older kernels lack, learnt once: atomics other than add (5.12: the
+ * probes' "nc" program twins do without), task storage (5.11: the loader
+ * retypes such maps and sets np_no_task_storage, and "_nots" programs load),
+ * and tracepoints a probe can do without (block_rq_merge, 5.11).
+ */
+static int kernel_has_cmpxchg(void)
+{
+	static int known = -1;
+
+	if (known < 0) {
+		/* r0 = 0; *(u64 *)(r10 - 8) = r0; r1 = 1; r0 = cmpxchg(r10 - 8, r0, r1); r0 = 0; exit */
+		struct bpf_insn insns[] = {
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+			{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_0, .off = -8 },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
+			{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_1, .off = -8,
+			  .imm = BPF_CMPXCHG },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+			{ .code = BPF_JMP | BPF_EXIT },
+		};
+		int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", insns, ARRAY_SIZE(insns), NULL);
+
+		known = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	return known;
+}
+
+static int kernel_has_task_storage(void)
+{
+	static int known = -1;
+
+	if (known < 0)
+		known = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) > 0;
+	return known;
+}
+
+/* An optional program whose tracepoint this kernel does not have: left out. */
+static int optional_tp_missing(const struct bpf_program *prog)
+{
+	static const char *const optional[] = { "block_rq_merge" };
+	static struct btf *vmlinux;
+	const char *sec = bpf_program__section_name(prog), *tp = strrchr(sec, '/');
+	char path[256];
+	size_t i;
+
+	if (!tp)
+		return 0;
+	tp++;
+	for (i = 0; i < ARRAY_SIZE(optional); i++)
+		if (!strcmp(tp, optional[i]))
+			break;
+	if (i == ARRAY_SIZE(optional))
+		return 0;
+	if (str_starts(sec, "tp/")) {
+		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s", sec + 3);
+		if (!access(path, F_OK))
+			return 0;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s", sec + 3);
+		return access(path, F_OK) != 0;
+	}
+	if (!vmlinux)
+		vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return 0;
+	snprintf(path, sizeof(path), "btf_trace_%s", tp);
+	return btf__find_by_name_kind(vmlinux, path, BTF_KIND_TYPEDEF) < 0;
+}
+
+/* The "nc" twin of a program: btf_insert -> btfnc_insert, present in the object. */
+static int has_nc_twin(struct bpf_object *obj, const char *rung_pfx, const char *name)
+{
+	char twin[64];
+
+	snprintf(twin, sizeof(twin), "%.*snc_%s", (int)strlen(rung_pfx) - 1, rung_pfx, name + strlen(rung_pfx));
+	return bpf_object__find_program_by_name(obj, twin) != NULL;
+}
+
 static int try_rung(struct probe *p, enum probe_rung rung, uint64_t cgid, __u32 tree, char *err, size_t len)
 {
 	struct bpf_program *prog;
@@ -347,19 +427,47 @@ static int try_rung(struct probe *p, enum probe_rung rung, uint64_t cgid, __u32 
 		snprintf(err, len, "np_by_pid: %s", strerror(-rc));
 		goto out_fail;
 	}
+	if (rung == PROBE_RUNG_TP && (rc = ensure_tracefs())) {
+		snprintf(err, len, "tracefs is not mounted and mounting it failed: %s", strerror(-rc));
+		goto out_fail;
+	}
 	bpf_object__for_each_program(prog, p->obj) {
 		const char *name = bpf_program__name(prog);
+		char ncpfx[16];
 		int want = str_starts(name, rung_prefix[rung]) && (tree || !strstr(name, "tree"));
 
+		snprintf(ncpfx, sizeof(ncpfx), "%.*snc_", (int)strlen(rung_prefix[rung]) - 1, rung_prefix[rung]);
+		if (str_starts(name, ncpfx))
+			want = !kernel_has_cmpxchg() && (tree || !strstr(name, "tree"));
+		else if (want && has_nc_twin(p->obj, rung_prefix[rung], name))
+			want = kernel_has_cmpxchg();
+		if (want && strlen(name) > 5 && !strcmp(name + strlen(name) - 5, "_nots"))
+			want = !kernel_has_task_storage();
+		if (want && optional_tp_missing(prog))
+			want = 0;
 		bpf_program__set_autoload(prog, want);
+	}
+	if (!kernel_has_task_storage()) {
+		__u8 one = 1;
+		int retyped = 0;
+
+		bpf_object__for_each_map(map, p->obj) {
+			if (bpf_map__type(map) != BPF_MAP_TYPE_TASK_STORAGE)
+				continue;
+			if ((rc = bpf_map__set_type(map, BPF_MAP_TYPE_HASH)) || (rc = bpf_map__set_max_entries(map, 1))) {
+				snprintf(err, len, "%s: %s", bpf_map__name(map), strerror(-rc));
+				goto out_fail;
+			}
+			retyped = 1;
+		}
+		if (retyped && (rc = set_rodata(p->obj, "np_no_task_storage", &one, sizeof(one)))) {
+			snprintf(err, len, "no task storage here and cannot say so to the program: %s", strerror(-rc));
+			goto out_fail;
+		}
 	}
 	if ((cgid && (rc = set_rodata(p->obj, "np_filter_cgid", &cgid, sizeof(cgid)))) ||
 	    (tree && (rc = set_rodata(p->obj, "np_filter_tree", &tree, sizeof(tree))))) {
 		snprintf(err, len, "cannot set the filter: %s", strerror(-rc));
-		goto out_fail;
-	}
-	if (rung == PROBE_RUNG_TP && (rc = ensure_tracefs())) {
-		snprintf(err, len, "tracefs is not mounted and mounting it failed: %s", strerror(-rc));
 		goto out_fail;
 	}
 	rc = p->def->skel_load(p->skel);

@@ -33,6 +33,14 @@ struct {
 } start_thread SEC(".maps");
 
 /*
+ * Kernels before 5.11 have no task storage (nor bpf_get_current_task_btf):
+ * there the loader retypes start_task to a hash nothing uses and sets this,
+ * and the tp_btf programs use the raw_tp rung's start_thread hash instead.
+ * A rodata constant: the verifier never visits the branch not taken.
+ */
+const volatile __u8 np_no_task_storage = 0;
+
+/*
  * current is the syscalling task: the cgroup filter works on every rung. An
  * unset filter is a rodata 0 and the verifier drops its test.
  */
@@ -102,6 +110,10 @@ int BPF_PROG(btf_sys_enter, struct pt_regs *regs, long id)
 {
 	struct start *s;
 
+	if (np_no_task_storage) {
+		thread_enter(id);
+		return 0;
+	}
 	if (!wanted())
 		return 0;
 	s = bpf_task_storage_get(&start_task, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -118,11 +130,24 @@ int BPF_PROG(btf_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret)
 {
-	/* no storage: a task the filter left out; no clock read for it */
-	struct start *s = bpf_task_storage_get(&start_task, bpf_get_current_task_btf(), 0, 0);
+	struct start *s;
 
+	if (np_no_task_storage) {
+		thread_exit();
+		return 0;
+	}
+	/* no storage: a task the filter left out; no clock read for it */
+	s = bpf_task_storage_get(&start_task, bpf_get_current_task_btf(), 0, 0);
 	if (s)
 		slot_exit(s);
+	return 0;
+}
+
+/* only loaded without task storage (the loader's _nots rule): start_thread's entry goes with the thread */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(btf_exit_nots, struct task_struct *p)
+{
+	thread_gone();
 	return 0;
 }
 

@@ -398,13 +398,14 @@ static const char *skip_reason(const struct cmp_side *s, const char *name)
  */
 static void disturbed_why(struct cmp_check *ck, const char *dwhy)
 {
-	char why[sizeof(ck->why) + 64];
+	char why[sizeof(ck->why) + 128];
 
 	if (ck->nbase < COMPARE_MIN_REPS || ck->ncand < COMPARE_MIN_REPS) {
 		ck->verdict = VERDICT_NOISY;
 		ck->mde = INFINITY;
-		snprintf(ck->why, sizeof(ck->why), "disturbed: %zu + %zu repetitions left out (%s)",
+		snprintf(why, sizeof(why), "disturbed: %zu + %zu repetitions left out (%s)",
 			 ck->ndist_base, ck->ndist_cand, dwhy);
+		str_copy(ck->why, why, sizeof(ck->why));
 		return;
 	}
 	snprintf(why, sizeof(why), "%s; %zu + %zu disturbed repetitions left out", ck->why,

@@ -131,7 +131,7 @@ double history_mde(double sigma, double df, size_t nref, double alpha, double po
 {
 	if (!(sigma >= 0) || !(df >= 1) || !nref)
 		return NAN;
-	return (cp_t_quantile(1 - alpha / 2, df) + cp_t_quantile(power, df)) * sigma *
+	return (stats_t_quantile(1 - alpha / 2, df) + stats_t_quantile(power, df)) * sigma *
 	       sqrt(1.0 + 1.0 / (double)nref);
 }
 
@@ -249,7 +249,7 @@ static int learn_noise(const double *x, const double *y, size_t n, const struct 
 		a->change = a->newest / a->ref_level - 1;
 	if (a->noise > 0) {
 		a->t = (y[n - 1] - a->ref_center) / (a->noise * sqrt(1.0 + 1.0 / (double)a->nref));
-		a->p = 2 * cp_t_cdf(-fabs(a->t), a->df);
+		a->p = 2 * stats_t_cdf(-fabs(a->t), a->df);
 	}
 	d = history_mde(a->noise, a->df, a->nref, o->alpha, HISTORY_POWER);
 	if (a->log_scale)

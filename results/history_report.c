@@ -394,7 +394,7 @@ static int noise_band(const struct history *h, const struct history_metric *m, d
 
 	if (a->status == HISTORY_MISSING || !(a->df >= 1) || !a->nref || !isfinite(a->noise))
 		return 0;
-	half = cp_t_quantile(1 - h->o.alpha / 2, a->df) * a->noise *
+	half = stats_t_quantile(1 - h->o.alpha / 2, a->df) * a->noise *
 	       sqrt(1.0 + 1.0 / (double)a->nref);
 	*lo = a->log_scale ? exp(a->ref_center - half) : a->ref_center - half;
 	*hi = a->log_scale ? exp(a->ref_center + half) : a->ref_center + half;

@@ -6,7 +6,8 @@ set -eu
 APT_PKGS="build-essential pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libzstd-dev
 libhwloc-dev hwloc libjansson-dev liburing-dev libcmocka-dev python3 python3-jsonschema
 iproute2 procps util-linux time bc cppcheck clang-tidy libxml2-utils python3-yaml
-fio sockperf iperf3 runc crun busybox-static containerd podman"
+fio sockperf iperf3 runc crun busybox-static containerd podman libclang-rt-dev
+qemu-system-x86 qemu-utils cpio kmod xz-utils zstd e2fsprogs"
 RPM_PKGS="gcc make pkgconf-pkg-config clang llvm bpftool libbpf-devel elfutils-libelf-devel zlib-devel
 libzstd-devel hwloc-devel hwloc jansson-devel liburing-devel libcmocka-devel python3 python3-jsonschema
 iproute procps-ng util-linux libxml2 python3-pyyaml

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/changepoint.h"
+#include "core/stats.h"
 #include "results/history.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -238,17 +239,17 @@ static void test_t_distribution(void **state)
 {
 	(void)state;
 	/* tables (R qt/pt) */
-	assert_close(cp_t_quantile(0.975, 10), 2.228138851986274, 1e-9);
-	assert_close(cp_t_quantile(0.975, 1), 12.70620473617471, 1e-8);
-	assert_close(cp_t_quantile(0.8, 18), 0.8620486679896016, 1e-9);
-	assert_close(cp_t_quantile(0.025, 4), -2.776445105197799, 1e-9);
-	assert_close(cp_t_quantile(0.975, INFINITY), 1.959963984540054, 1e-9);
-	assert_close(cp_t_quantile(0.8, INFINITY), 0.8416212335729143, 1e-9);
-	assert_close(cp_t_cdf(2.0, 5), 0.9490302605850709, 1e-12);
-	assert_close(cp_t_cdf(-1.0, 1), 0.25, 1e-12);
-	assert_close(cp_t_cdf(0, 7), 0.5, 1e-15);
-	assert_true(isnan(cp_t_quantile(0, 5)));
-	assert_true(isnan(cp_t_quantile(0.5, 0)));
+	assert_close(stats_t_quantile(0.975, 10), 2.228138851986274, 1e-9);
+	assert_close(stats_t_quantile(0.975, 1), 12.70620473617471, 1e-8);
+	assert_close(stats_t_quantile(0.8, 18), 0.8620486679896016, 1e-9);
+	assert_close(stats_t_quantile(0.025, 4), -2.776445105197799, 1e-9);
+	assert_close(stats_t_quantile(0.975, INFINITY), 1.959963984540054, 1e-9);
+	assert_close(stats_t_quantile(0.8, INFINITY), 0.8416212335729143, 1e-9);
+	assert_close(stats_t_cdf(2.0, 5), 0.9490302605850709, 1e-12);
+	assert_close(stats_t_cdf(-1.0, 1), 0.25, 1e-12);
+	assert_close(stats_t_cdf(0, 7), 0.5, 1e-15);
+	assert_true(isnan(stats_t_quantile(0, 5)));
+	assert_true(isnan(stats_t_quantile(0.5, 0)));
 }
 
 static void test_noise_and_clean_mean(void **state)

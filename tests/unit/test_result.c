@@ -701,9 +701,9 @@ static void sample_env(struct rep_env *e, size_t n)
 					 .steal_s = 0.001, .other_cpu_s = 0.01, .invol_csw = (double)i,
 					 .irq = 1000 + (double)i, .softirq = 200, .major_faults = 0 };
 	}
-	e[1].other_cpu_s = 0.3;		/* 1 CPU on average */
+	e[1].other_cpu_s = 0.45;	/* 1.5 CPUs on average */
 	if (n > 3)
-		e[3].major_faults = 2;
+		e[3].major_faults = 40;
 }
 
 static void test_disturbance_roundtrip(void **state)
@@ -734,8 +734,8 @@ static void test_disturbance_roundtrip(void **state)
 	assert_non_null(d);
 	assert_int_equal(json_array_size(json_object_get(d, "round")), 5);
 	assert_int_equal(json_integer_value(json_array_get(json_object_get(d, "round"), 4)), 2);
-	assert_int_equal(json_integer_value(json_array_get(json_object_get(d, "major_faults"), 3)), 2);
-	assert_true(json_real_value(json_array_get(json_object_get(d, "other_cpu_s"), 1)) == 0.3);
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(d, "major_faults"), 3)), 40);
+	assert_true(json_real_value(json_array_get(json_object_get(d, "other_cpu_s"), 1)) == 0.45);
 	assert_null(json_object_get(json_array_get(json_object_get(j, "metrics"), 1), "disturbance"));
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "run"), "rounds")), 3);
 	json_decref(j);
@@ -757,7 +757,7 @@ static void test_disturbance_roundtrip(void **state)
 	assert_non_null(strstr(buf, "\nrounds 3  seed 9007199254740991  (benches in a fresh random order each round)\n"
 				    "disturbance  2 of 5 repetitions disturbed, in 1 of 1 metrics;"));
 	assert_non_null(strstr(buf, "  sched.wakeup.futex                 2 of 5    worst rep 2 (round 1): "
-				    "other processes used 1.00 CPU\n"));
+				    "other processes used 1.50 CPU\n"));
 	free(buf);
 	result_free(back);
 

@@ -142,6 +142,42 @@ static void test_default_parses(void **state)
 	thresholds_free(t);
 }
 
+/*
+ * The bands the defaults promise for the families a release is judged on
+ * (docs/compare.md, "The default rules"): medians at 10% (io QD1 15%), tails
+ * gated, at 25% (net 30%). A looser default must change this test too.
+ */
+static void test_default_bands(void **state)
+{
+	static const struct {
+		const char *metric;
+		double p50, p99;
+	} gated[] = {
+		{ "sched.ctxswitch", 0.10, 0.25 },	   { "sched.wakeup.futex", 0.10, 0.25 },
+		{ "net.tcp_rr.veth.1b", 0.10, 0.30 },	   { "net.udp_rr.bridge.1k", 0.10, 0.30 },
+		{ "io.randread.4k.psync", 0.15, 0.25 },	   { "io.randwrite.4k.io_uring", 0.15, 0.25 },
+		{ "container.runc.total", 0.10, 0.25 },	   { "container.crun.create", 0.10, 0.25 },
+	};
+	const struct threshold_rule *r;
+	struct thresholds *t = NULL;
+	char err[256] = "";
+	size_t i;
+
+	(void)state;
+	assert_int_equal(thresholds_load_default(&t, err, sizeof(err)), 0);
+	for (i = 0; i < sizeof(gated) / sizeof(gated[0]); i++) {
+		r = thresholds_match(t, gated[i].metric, "p50");
+		assert_non_null(r);
+		assert_false(r->off);
+		assert_true(r->change <= gated[i].p50);
+		r = thresholds_match(t, gated[i].metric, "p99");
+		assert_non_null(r);
+		assert_false(r->off);
+		assert_true(r->change <= gated[i].p99);
+	}
+	thresholds_free(t);
+}
+
 static void test_load_missing_file(void **state)
 {
 	struct thresholds *t = NULL;
@@ -161,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_errors_name_the_line),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_default_parses),
+		cmocka_unit_test(test_default_bands),
 		cmocka_unit_test(test_load_missing_file),
 	};
 
