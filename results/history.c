@@ -799,11 +799,11 @@ static int list_dir(const char *dir, char ***names, size_t *n, char *err, size_t
 		(*names)[(*n)++] = path;
 	}
 	closedir(d);
-	qsort(*names, *n, sizeof(**names), by_name);
 	if (!*n) {
 		snprintf(err, errlen, "%s: no *.json result files in this directory", dir);
 		return -EINVAL;
 	}
+	qsort(*names, *n, sizeof(**names), by_name);
 	return 0;
 nomem:
 	closedir(d);
@@ -926,7 +926,8 @@ static int analyze_all(struct history *h)
 		explain(h, m);
 		h->count[m->a.status]++;
 	}
-	qsort(h->metrics, h->nmetrics, sizeof(*h->metrics), status_then_name);
+	if (h->nmetrics)
+		qsort(h->metrics, h->nmetrics, sizeof(*h->metrics), status_then_name);
 	return 0;
 }
 

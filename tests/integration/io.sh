@@ -268,6 +268,10 @@ if settled has_loop7; then
 	check "SIGKILL: the loop device detaches by itself" settled no_loop7
 	check "SIGKILL: the file is left in a nodeperf-PID-* dir for \`nodeperf cleanup\`" sh -c \
 		"ls -d '$W/s7'/nodeperf-$NPID-* >/dev/null"
+	# and cleanup takes it, with the dead run's registry entry
+	"$NODEPERF" cleanup >/dev/null 2>&1
+	check "SIGKILL: one cleanup leaves nothing of the run" sh -c \
+		"! ls -d '$W/s7'/nodeperf-$NPID-* 2>/dev/null && ! test -e /run/nodeperf/$NPID"
 else
 	kill -KILL $NPID 2>/dev/null
 	wait $NPID

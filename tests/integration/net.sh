@@ -174,6 +174,9 @@ if settled has_netns $pid; then
 		check "cleanup would remove its scratch dir" grep -q "would remove temp dir $d" "$T/out"
 		rm -rf "$d"
 	done
+	# the registry entry the dead run left for cleanup (removed by hand too: see above)
+	check "the dead run's registry entry names its namespaces" grep -q "^res netns np-$pid-" "/run/nodeperf/$pid"
+	rm -f "/run/nodeperf/$pid"
 	check "nothing of the killed run left" nothing_left $pid
 else
 	fail "SIGKILL: the run made no namespace within 5 s"
