@@ -9,6 +9,7 @@
 #include "core/changepoint.h"
 #include "core/stats.h"
 #include "results/history.h"
+#include "results/report.h"
 
 #define CELL 64
 
@@ -128,7 +129,7 @@ static const struct history_run *newest_run(const struct history *h)
 
 /* --- text --- */
 
-static int report_text(const struct history *h, FILE *out)
+static int history_text(const struct history *h, FILE *out)
 {
 	const struct history_run *last = newest_run(h);
 	struct cells c;
@@ -182,7 +183,7 @@ static void md_text(FILE *out, const char *s)
 	}
 }
 
-static int report_md(const struct history *h, FILE *out)
+static int history_md(const struct history *h, FILE *out)
 {
 	const struct history_run *last = newest_run(h);
 	struct cells c;
@@ -287,7 +288,7 @@ static json_t *json_metric(const struct history *h, const struct history_metric 
 	return o;
 }
 
-static int report_json(const struct history *h, FILE *out)
+static int history_json(const struct history *h, FILE *out)
 {
 	json_t *doc, *ms = json_array(), *cnt = json_object();
 	size_t i;
@@ -324,31 +325,6 @@ static int report_json(const struct history *h, FILE *out)
 #define COL_POINT "#1f6fb4"
 #define COL_WORSE "#c62828"
 #define COL_BETTER "#2e7d32"
-
-static void html_text(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\'':
-			fputs("&#39;", out);
-			break;
-		default:
-			fputc(*s, out);
-		}
-	}
-}
 
 static const char html_style[] =
     "<style>\n"
@@ -514,9 +490,9 @@ static void svg_points(FILE *out, const struct history *h, const struct plot *p,
 		fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\"><title>run %zu ",
 			px(p, (double)r), py(p, m->series[i]), r + 1 == h->nruns ? 6 : 3,
 			r + 1 == h->nruns ? status_colour(m->a.status) : COL_POINT, r + 1);
-		html_text(out, h->runs[r].started);
+		report_xml_put(out, h->runs[r].started);
 		fprintf(out, ": %s (", lab);
-		html_text(out, h->runs[r].id);
+		report_xml_put(out, h->runs[r].id);
 		fputs(")</title></circle>\n", out);
 	}
 }
@@ -565,7 +541,7 @@ static void html_table(FILE *out, const struct history *h)
 		fill_cells(&h->metrics[i], &c);
 		fputs("<tr><td><a href=\"#m", out);
 		fprintf(out, "%zu\">", i);
-		html_text(out, h->metrics[i].name);
+		report_xml_put(out, h->metrics[i].name);
 		fprintf(out,
 			"</a></td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
 			"<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
@@ -578,7 +554,7 @@ static void html_table(FILE *out, const struct history *h)
 	fputs("</table>\n", out);
 }
 
-static int report_html(const struct history *h, FILE *out)
+static int history_html(const struct history *h, FILE *out)
 {
 	const struct history_metric *m;
 	char buf[160];
@@ -588,17 +564,17 @@ static int report_html(const struct history *h, FILE *out)
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	      "<title>nodeperf history ",
 	      out);
-	html_text(out, h->label);
+	report_xml_put(out, h->label);
 	fprintf(out, "</title>\n%s</head><body>\n<h1>nodeperf history <span class=\"%s\">%s</span></h1>\n",
 		html_style, outcome(h), outcome(h));
 	fprintf(out, "<p>%s</p>\n<p>Label <code>", buf);
-	html_text(out, *h->label ? h->label : "-");
+	report_xml_put(out, *h->label ? h->label : "-");
 	fputs("</code>, suite <code>", out);
-	html_text(out, h->suite);
+	report_xml_put(out, h->suite);
 	fprintf(out, "</code>, %zu runs from ", h->nruns);
-	html_text(out, h->runs[0].started);
+	report_xml_put(out, h->runs[0].started);
 	fputs(" to ", out);
-	html_text(out, newest_run(h)->started);
+	report_xml_put(out, newest_run(h)->started);
 	fprintf(out,
 		". Change points: E-divisive means, %u permutations (seed %llu), alpha %g; the "
 		"shaded band is where the newest run was expected from the reference segment's "
@@ -608,10 +584,10 @@ static int report_html(const struct history *h, FILE *out)
 	for (i = 0; i < h->nmetrics; i++) {
 		m = &h->metrics[i];
 		fprintf(out, "<h2 id=\"m%zu\">", i);
-		html_text(out, m->name);
+		report_xml_put(out, m->name);
 		fprintf(out, " <span class=\"%s\">%s</span></h2>\n<p>", history_status_name(m->a.status),
 			history_status_name(m->a.status));
-		html_text(out, m->a.why);
+		report_xml_put(out, m->a.why);
 		fputs("</p>\n", out);
 		svg_metric(out, h, m);
 	}
@@ -623,12 +599,12 @@ int history_report(const struct history *h, enum history_format f, FILE *out)
 {
 	switch (f) {
 	case HISTORY_MD:
-		return report_md(h, out);
+		return history_md(h, out);
 	case HISTORY_JSON:
-		return report_json(h, out);
+		return history_json(h, out);
 	case HISTORY_HTML:
-		return report_html(h, out);
+		return history_html(h, out);
 	default:
-		return report_text(h, out);
+		return history_text(h, out);
 	}
 }
